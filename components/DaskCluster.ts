@@ -1,0 +1,263 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import { ChartSource, chartLocation } from "./chartSource";
+import { deepMerge } from "./deepMerge";
+import { DEFAULT_DASK_IMAGE, DEFAULT_DASK_IMAGE_TAG, DEFAULT_NOTEBOOK_IMAGE, DaskEntrypointsSetting, entrypointsFor } from "./daskImage";
+import { daskObjectTransform } from "./daskTransforms";
+import { ContainerResources, ExtraPackages, daskChartValues } from "./daskValues";
+import { validateDaskClusterArgs } from "./daskClusterValidation";
+import { ServiceEndpoint, ServiceExposure, serviceEndpoint } from "./serviceEndpoint";
+import { hashJupyterPassword, passwordProblem } from "./jupyterPassword";
+import { throwIfInvalid } from "./validation";
+import { parseQuantity } from "./quantity";
+
+/**
+ * The dask chart this component is written and tested against (app version
+ * 2024.1.0). Newer charts may rename values; change it together with the tests.
+ */
+export const DASK_CHART = { name: "dask", repository: "https://helm.dask.org", version: "2024.1.1" };
+
+/** The Dask images. One tag for scheduler, workers and notebook. */
+export interface DaskImageArgs {
+    /** Image for scheduler and workers. @default "ghcr.io/dask/dask" */
+    repository?: string;
+    /** Image for the Jupyter notebook. @default "ghcr.io/dask/dask-notebook" */
+    notebookRepository?: string;
+    /** Tag shared by all three images; `latest` is refused. @default "2024.1.0" */
+    tag?: string;
+    /**
+     * How processes start: `legacy` runs `dask-scheduler`/`dask-worker`,
+     * `subcommand` runs `dask scheduler`/`dask worker` (the only form in images
+     * from 2026.6.0 on). `auto` decides from the tag.
+     * @default "auto"
+     */
+    entrypoints?: DaskEntrypointsSetting;
+}
+
+/** The Dask workers. */
+export interface DaskWorkersArgs {
+    /** Number of workers when no autoscaler manages them. @default 3 */
+    replicas?: number;
+    /**
+     * Set when a HorizontalPodAutoscaler owns the replica count: the worker
+     * Deployment is then applied without `spec.replicas`, so `pulumi up` does
+     * not reset what the autoscaler chose.
+     * @default false
+     */
+    autoscaled?: boolean;
+    /**
+     * Requests and limits per worker, merged over the defaults. A CPU request
+     * is always set: CPU-based autoscaling cannot work without one.
+     * @default { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "1", memory: "4Gi" } }
+     */
+    resources?: ContainerResources;
+    /** Threads per worker (`--nthreads`). @default the whole CPUs of the CPU limit, at least 1 */
+    threads?: number;
+    /** Extra environment variables for the workers. @default {} */
+    env?: Record<string, pulumi.Input<string>>;
+}
+
+/** The Dask scheduler. */
+export interface DaskSchedulerArgs {
+    /** How the scheduler (port 8786) and dashboard (port 80) are exposed. @default { type: "ClusterIP" } */
+    service?: ServiceExposure;
+    /** @default { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } } */
+    resources?: ContainerResources;
+}
+
+/** The bundled Jupyter notebook. */
+export interface DaskJupyterArgs {
+    /** Deploy the notebook. @default true */
+    enabled?: boolean;
+    /**
+     * Login password (at least 8 characters). Hashed by the program; never
+     * stored in plaintext. @default a generated 24-character password,
+     * exported as the secret output `jupyterPassword`
+     */
+    password?: pulumi.Input<string>;
+    /** How the notebook (port 80) is exposed. @default { type: "ClusterIP" } */
+    service?: ServiceExposure;
+    /** @default { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } } */
+    resources?: ContainerResources;
+}
+
+export interface DaskClusterArgs {
+    /** Namespace for every Dask object. @default "dask" */
+    namespace?: string;
+    /** Create the namespace (set false when it exists already). @default true */
+    createNamespace?: boolean;
+    /**
+     * Prefix of every object name (the chart's `fullnameOverride`): objects
+     * are `<fullname>-scheduler`, `<fullname>-worker`, `<fullname>-jupyter`.
+     * @default "dask"
+     */
+    fullname?: string;
+    /** Where the dask chart comes from. @default dask 2024.1.1 from https://helm.dask.org */
+    chart?: ChartSource;
+    /** Dask images. */
+    image?: DaskImageArgs;
+    /** The scheduler. */
+    scheduler?: DaskSchedulerArgs;
+    /** The workers. */
+    workers?: DaskWorkersArgs;
+    /** Packages installed at start on scheduler, workers and notebook alike. @default none */
+    packages?: ExtraPackages;
+    /** The Jupyter notebook. */
+    jupyter?: DaskJupyterArgs;
+    /**
+     * Chart values deep-merged over the component's own (objects merge, lists
+     * replace). The component's defaults hold unless a key is set here.
+     * @default {}
+     */
+    values?: Record<string, unknown>;
+}
+
+const SIDE_RESOURCES: ContainerResources = { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } };
+const WORKER_RESOURCES: ContainerResources = { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "1", memory: "4Gi" } };
+
+/** Requests and limits with the defaults filled in field by field. */
+export function withDefaults(given: ContainerResources | undefined, defaults: ContainerResources): ContainerResources {
+    return {
+        requests: { ...defaults.requests, ...given?.requests },
+        limits: { ...defaults.limits, ...given?.limits },
+    };
+}
+
+/** Whole CPUs of the limit (or request), at least 1: the chart would pass "500m" to --nthreads. */
+export function defaultThreads(resources: ContainerResources): number {
+    const cpu = parseQuantity(resources.limits?.cpu ?? resources.requests?.cpu ?? "1") ?? 1;
+    return Math.max(1, Math.floor(cpu));
+}
+
+/**
+ * A Dask cluster (scheduler, workers and optionally a Jupyter notebook) from
+ * the official dask Helm chart, with secure defaults: a generated Jupyter
+ * password, no public scheduler without source ranges, CPU requests on workers.
+ */
+export class DaskCluster extends pulumi.ComponentResource {
+    /** Namespace holding the Dask objects. */
+    public readonly namespace: pulumi.Output<string>;
+    /** In-cluster scheduler address for Dask clients: `tcp://<svc>.<ns>.svc.cluster.local:8786`. */
+    public readonly schedulerAddress: pulumi.Output<string>;
+    /** The dashboard: in-cluster URL, and node port or external URL where exposed. */
+    public readonly dashboard: pulumi.Output<ServiceEndpoint>;
+    /** The notebook, when enabled. */
+    public readonly jupyter: pulumi.Output<ServiceEndpoint | undefined>;
+    /** Name of the worker Deployment (what an autoscaler targets). */
+    public readonly workerDeploymentName: pulumi.Output<string>;
+    /** The Jupyter password (secret); undefined when Jupyter is disabled. */
+    public readonly jupyterPassword: pulumi.Output<string | undefined>;
+    /** The image tag running everywhere (use the same Dask version in clients). */
+    public readonly imageTag: pulumi.Output<string>;
+
+    constructor(name: string, args: DaskClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        throwIfInvalid("DaskCluster", name, validateDaskClusterArgs(args));
+        super("daskk8s:index:DaskCluster", name, {}, opts);
+
+        const namespaceName = args.namespace ?? "dask";
+        const fullname = args.fullname ?? "dask";
+        const tag = args.image?.tag ?? DEFAULT_DASK_IMAGE_TAG;
+        // Validation guarantees the entry points are known.
+        const entrypoints = entrypointsFor(tag, args.image?.entrypoints)!;
+        const workerResources = withDefaults(args.workers?.resources, WORKER_RESOURCES);
+        const schedulerService = args.scheduler?.service ?? {};
+        const jupyterEnabled = args.jupyter?.enabled ?? true;
+        const jupyterService = args.jupyter?.service ?? {};
+
+        const namespace = args.createNamespace === false
+            ? undefined
+            : new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: namespaceName } }, { parent: this });
+        const namespaceOutput = namespace ? namespace.metadata.name : pulumi.output(namespaceName);
+
+        let jupyterLogin: { password: pulumi.Output<string>; salt: pulumi.Output<string>; secret: k8s.core.v1.Secret } | undefined;
+        if (jupyterEnabled) {
+            const password = args.jupyter?.password !== undefined
+                ? pulumi.secret(args.jupyter.password)
+                : new random.RandomPassword(`${name}-jupyter-password`, { length: 24, special: false }, { parent: this }).result;
+            // A new salt whenever the password changes: the salt is a pod env
+            // value, so the notebook restarts and reads the new hash.
+            const salt = new random.RandomString(`${name}-jupyter-salt`, {
+                length: 12, special: false, upper: false, keepers: { password },
+            }, { parent: this }).result;
+            const hash = pulumi.secret(pulumi.all([password, salt]).apply(([p, s]) => {
+                const problem = passwordProblem(p);
+                if (problem !== undefined) {
+                    throw new Error(`DaskCluster "${name}": jupyter.password ${problem}`);
+                }
+                return hashJupyterPassword(p, s);
+            }));
+            const secret = new k8s.core.v1.Secret(`${name}-jupyter-login`, {
+                metadata: { name: `${fullname}-jupyter-login`, namespace: namespaceOutput },
+                stringData: { hash },
+            }, { parent: this });
+            jupyterLogin = { password, salt, secret };
+        }
+
+        const values = deepMerge(daskChartValues({
+            fullname,
+            image: {
+                repository: args.image?.repository ?? DEFAULT_DASK_IMAGE,
+                notebookRepository: args.image?.notebookRepository ?? DEFAULT_NOTEBOOK_IMAGE,
+                tag,
+            },
+            scheduler: {
+                serviceType: schedulerService.type ?? "ClusterIP",
+                resources: withDefaults(args.scheduler?.resources, SIDE_RESOURCES),
+            },
+            workers: {
+                replicas: args.workers?.replicas ?? 3,
+                resources: workerResources,
+                threads: args.workers?.threads ?? defaultThreads(workerResources),
+                env: args.workers?.env ?? {},
+            },
+            packages: args.packages ?? {},
+            jupyter: jupyterLogin && {
+                serviceType: jupyterService.type ?? "ClusterIP",
+                resources: withDefaults(args.jupyter?.resources, SIDE_RESOURCES),
+                passwordSecretName: jupyterLogin.secret.metadata.name,
+                passwordSalt: jupyterLogin.salt,
+            },
+        }), args.values);
+
+        const chart = new k8s.helm.v4.Chart(`${name}-chart`, {
+            ...chartLocation(DASK_CHART.name, DASK_CHART, args.chart),
+            name: fullname,
+            namespace: namespaceOutput,
+            values,
+        }, pulumi.mergeOptions({ parent: this, dependsOn: namespace ? [namespace] : [] }, {
+            transforms: [daskObjectTransform({
+                fullname,
+                entrypoints,
+                omitWorkerReplicas: args.workers?.autoscaled ?? false,
+                sourceRanges: {
+                    scheduler: schedulerService.loadBalancerSourceRanges,
+                    jupyter: jupyterService.loadBalancerSourceRanges,
+                },
+            })],
+        }));
+
+        const inCluster = (service: string, port: number, scheme: string) =>
+            pulumi.interpolate`${scheme}://${service}.${namespaceOutput}.svc.cluster.local:${port}`;
+        this.namespace = namespaceOutput;
+        this.schedulerAddress = inCluster(`${fullname}-scheduler`, 8786, "tcp");
+        this.dashboard = serviceEndpoint(chart.resources, `${fullname}-scheduler`, `${fullname}-webui`,
+            inCluster(`${fullname}-scheduler`, 80, "http"), schedulerService.type ?? "ClusterIP");
+        this.jupyter = jupyterEnabled
+            ? serviceEndpoint(chart.resources, `${fullname}-jupyter`, `${fullname}-jupyter`, inCluster(`${fullname}-jupyter`, 80, "http"), jupyterService.type ?? "ClusterIP")
+            : pulumi.output(undefined);
+        // Known at preview time, so a reviewer sees what an autoscaler targets.
+        this.workerDeploymentName = pulumi.output(`${fullname}-worker`);
+        this.jupyterPassword = jupyterLogin ? pulumi.secret(jupyterLogin.password) : pulumi.output(undefined);
+        this.imageTag = pulumi.output(tag);
+        this.registerOutputs({
+            namespace: this.namespace,
+            schedulerAddress: this.schedulerAddress,
+            dashboard: this.dashboard,
+            jupyter: this.jupyter,
+            workerDeploymentName: this.workerDeploymentName,
+            jupyterPassword: this.jupyterPassword,
+            imageTag: this.imageTag,
+        });
+    }
+}

@@ -1,0 +1,97 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { parse } from "yaml";
+import { ArgIssue, IssueList, throwIfInvalid } from "./validation";
+
+export interface KubeconfigTargetArgs {
+    /**
+     * Kubeconfig file. Read when the program runs; its content is kept only as
+     * a Pulumi secret.
+     * @default the first file in $KUBECONFIG, else ~/.kube/config
+     */
+    kubeconfigPath?: string;
+    /** Context to use, e.g. `minikube`. @default the file's current-context */
+    context?: string;
+}
+
+/** The kubeconfig file the args point at. */
+export function kubeconfigFile(args: KubeconfigTargetArgs, env: NodeJS.ProcessEnv = process.env): string {
+    if (args.kubeconfigPath !== undefined) {
+        return args.kubeconfigPath;
+    }
+    const fromEnv = env.KUBECONFIG?.split(path.delimiter).find((p) => p.length > 0);
+    return fromEnv ?? path.join(os.homedir(), ".kube", "config");
+}
+
+interface KubeconfigView {
+    file: string;
+    content?: string;
+    contexts: string[];
+    currentContext?: string;
+}
+
+function readKubeconfig(file: string): { view: KubeconfigView; problem?: string } {
+    if (!fs.existsSync(file)) {
+        return { view: { file, contexts: [] }, problem: "does not exist" };
+    }
+    try {
+        const content = fs.readFileSync(file, "utf8");
+        const doc = parse(content) ?? {};
+        const contexts = Array.isArray(doc.contexts) ? doc.contexts.map((c: { name?: string }) => c?.name).filter(Boolean) : [];
+        return { view: { file, content, contexts, currentContext: doc["current-context"] || undefined } };
+    } catch (err) {
+        return { view: { file, contexts: [] }, problem: `is not a readable kubeconfig (${(err as Error).message.split("\n")[0]})` };
+    }
+}
+
+/** Every problem with the args, checked against the kubeconfig file itself. */
+export function validateKubeconfigTargetArgs(args: KubeconfigTargetArgs, env: NodeJS.ProcessEnv = process.env): ArgIssue[] {
+    const issues = new IssueList();
+    const file = kubeconfigFile(args, env);
+    const { view, problem } = readKubeconfig(file);
+    if (problem !== undefined) {
+        issues.add("kubeconfigPath", file, `${problem}: point kubeconfigPath (or $KUBECONFIG) at a kubeconfig file`);
+        return issues.issues;
+    }
+    const context = args.context ?? view.currentContext;
+    const available = view.contexts.length > 0 ? view.contexts.join(", ") : "none";
+    if (context === undefined) {
+        issues.add("context", context, `must name a context: ${file} has no current-context (contexts: ${available})`);
+    } else if (!view.contexts.includes(context)) {
+        const hint = context === "minikube" ? "; start it with `minikube start`" : "";
+        issues.add("context", context, `must be a context in ${file} (contexts: ${available})${hint}`);
+    }
+    return issues.issues;
+}
+
+/**
+ * An existing cluster (minikube, kind, any kubeconfig context) as a
+ * Kubernetes provider. A missing file or context fails at once with the list
+ * of contexts, rather than hanging on a connection.
+ */
+export class KubeconfigTarget extends pulumi.ComponentResource {
+    /** Provider for every Kubernetes resource on this cluster. */
+    public readonly provider: k8s.Provider;
+    /** The kubeconfig content (secret). */
+    public readonly kubeconfig: pulumi.Output<string>;
+    /** The context in use. */
+    public readonly context: pulumi.Output<string>;
+
+    constructor(name: string, args: KubeconfigTargetArgs, opts?: pulumi.ComponentResourceOptions) {
+        throwIfInvalid("KubeconfigTarget", name, validateKubeconfigTargetArgs(args));
+        super("daskk8s:index:KubeconfigTarget", name, {}, opts);
+        const { view } = readKubeconfig(kubeconfigFile(args));
+        const context = args.context ?? view.currentContext!;
+
+        this.kubeconfig = pulumi.secret(view.content!);
+        this.context = pulumi.output(context);
+        this.provider = new k8s.Provider(`${name}-provider`, {
+            kubeconfig: this.kubeconfig,
+            context,
+        }, { parent: this });
+        this.registerOutputs({ kubeconfig: this.kubeconfig, context: this.context });
+    }
+}

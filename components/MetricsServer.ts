@@ -1,0 +1,95 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { ChartSource, chartLocation, checkChartSource } from "./chartSource";
+import { deepMerge } from "./deepMerge";
+import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, throwIfInvalid } from "./validation";
+
+/**
+ * The metrics-server chart this component is tested with (app 0.8.1).
+ */
+export const METRICS_SERVER_CHART = {
+    name: "metrics-server",
+    repository: "https://kubernetes-sigs.github.io/metrics-server/",
+    version: "3.13.1",
+};
+
+/** The API a metrics server registers; two servers collide on it. */
+export const METRICS_API_SERVICE = "v1beta1.metrics.k8s.io";
+
+/**
+ * `chart` deploys metrics-server; `existing` deploys nothing, for clusters
+ * that already run one (minikube's addon, the EKS managed add-on): a second
+ * one would take over the cluster's `v1beta1.metrics.k8s.io` APIService.
+ */
+export type MetricsServerMode = "chart" | "existing";
+
+export interface MetricsServerArgs {
+    /** Deploy the chart, or rely on the cluster's own metrics server. @default "chart" */
+    mode?: MetricsServerMode;
+    /** Namespace of the chart's objects. @default "kube-system" */
+    namespace?: string;
+    /**
+     * Skip verifying kubelet serving certificates (`--kubelet-insecure-tls`).
+     * Needed on minikube and kind, whose kubelets use self-signed certificates;
+     * leave off elsewhere.
+     * @default false
+     */
+    kubeletInsecureTls?: pulumi.Input<boolean>;
+    /** Where the chart comes from. @default metrics-server 3.13.1 from its upstream repository */
+    chart?: ChartSource;
+    /** Chart values deep-merged over the component's own. @default {} */
+    values?: Record<string, unknown>;
+}
+
+/** Every problem with MetricsServer args. */
+export function validateMetricsServerArgs(args: MetricsServerArgs): ArgIssue[] {
+    const issues = new IssueList();
+    issues.oneOf("mode", args.mode, ["chart", "existing"]);
+    issues.matches("namespace", args.namespace, DNS_LABEL, DNS_LABEL_TEXT);
+    checkChartSource(issues, "chart", args.chart);
+    if (args.mode === "existing") {
+        for (const key of ["namespace", "kubeletInsecureTls", "chart", "values"] as const) {
+            if (args[key] !== undefined) {
+                issues.add(key, key === "kubeletInsecureTls" ? args[key] : "(set)", "only applies when mode is \"chart\" (mode is \"existing\": nothing is deployed)");
+            }
+        }
+    }
+    return issues.issues;
+}
+
+/**
+ * The Kubernetes metrics server, which `kubectl top` and CPU-based
+ * HorizontalPodAutoscalers read; or, in `existing` mode, a marker that the
+ * cluster has one, so that autoscalers can still be ordered after it.
+ */
+export class MetricsServer extends pulumi.ComponentResource {
+    /** `chart` or `existing`. */
+    public readonly mode: pulumi.Output<MetricsServerMode>;
+    /** The APIService that serves resource metrics. */
+    public readonly apiServiceName: pulumi.Output<string>;
+
+    constructor(name: string, args: MetricsServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        throwIfInvalid("MetricsServer", name, validateMetricsServerArgs(args));
+        super("daskk8s:index:MetricsServer", name, {}, opts);
+        const mode = args.mode ?? "chart";
+        let apiServiceName = pulumi.output(METRICS_API_SERVICE);
+
+        if (mode === "chart") {
+            const chart = new k8s.helm.v4.Chart(`${name}-chart`, {
+                ...chartLocation(METRICS_SERVER_CHART.name, METRICS_SERVER_CHART, args.chart),
+                name: "metrics-server",
+                namespace: args.namespace ?? "kube-system",
+                values: pulumi.output(args.kubeletInsecureTls ?? false).apply((insecure) => deepMerge({
+                    fullnameOverride: "metrics-server",
+                    args: insecure ? ["--kubelet-insecure-tls"] : [],
+                }, args.values)),
+            }, { parent: this });
+            // Resolves once the chart's objects are ready.
+            apiServiceName = chart.resources.apply(() => METRICS_API_SERVICE);
+        }
+
+        this.mode = pulumi.output(mode);
+        this.apiServiceName = apiServiceName;
+        this.registerOutputs({ mode: this.mode, apiServiceName: this.apiServiceName });
+    }
+}

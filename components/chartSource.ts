@@ -1,0 +1,65 @@
+import * as fs from "fs";
+import * as k8s from "@pulumi/kubernetes";
+import { IssueList } from "./validation";
+
+/**
+ * Where a Helm chart comes from: its public repository and version (the
+ * default), or a local chart for air-gapped installs.
+ */
+export interface ChartSource {
+    /**
+     * Chart repository URL. Ignored when `path` is set.
+     * @default the upstream repository of the chart
+     */
+    repository?: string;
+    /**
+     * Chart version to pull from `repository`.
+     * @default the version this component is tested with
+     */
+    version?: string;
+    /**
+     * A local chart: a packaged `.tgz` or an unpacked chart directory. When
+     * set, nothing is downloaded.
+     */
+    path?: string;
+}
+
+/** Checks a chart source; `prefix` is the argument's path, e.g. `chart`. */
+export function checkChartSource(issues: IssueList, prefix: string, source: ChartSource | undefined): void {
+    if (source === undefined) {
+        return;
+    }
+    if (source.path !== undefined) {
+        if (source.repository !== undefined || source.version !== undefined) {
+            issues.add(`${prefix}.path`, source.path, `cannot be combined with ${prefix}.repository or ${prefix}.version: a local chart has its own version`);
+        }
+        if (!fs.existsSync(source.path)) {
+            issues.add(`${prefix}.path`, source.path, "must be an existing chart .tgz file or chart directory");
+        } else if (fs.statSync(source.path).isFile() && !source.path.endsWith(".tgz")) {
+            issues.add(`${prefix}.path`, source.path, "must be a packaged chart (.tgz) or a chart directory");
+        }
+        return;
+    }
+    if (source.repository !== undefined && !/^(https?|oci):\/\/\S+$/.test(source.repository)) {
+        issues.add(`${prefix}.repository`, source.repository, "must be an http(s):// or oci:// URL");
+    }
+    if (source.version !== undefined && !/^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/.test(source.version)) {
+        issues.add(`${prefix}.version`, source.version, "must be an exact chart version such as 1.2.3 (ranges would let the chart change under you)");
+    }
+}
+
+/** The Chart args that select the chart. */
+export function chartLocation(
+    chartName: string,
+    defaults: { repository: string; version: string },
+    source: ChartSource | undefined,
+): Pick<k8s.helm.v4.ChartArgs, "chart" | "version" | "repositoryOpts"> {
+    if (source?.path !== undefined) {
+        return { chart: source.path };
+    }
+    return {
+        chart: chartName,
+        version: source?.version ?? defaults.version,
+        repositoryOpts: { repo: source?.repository ?? defaults.repository },
+    };
+}

@@ -1,0 +1,144 @@
+import type { DaskClusterArgs } from "./DaskCluster";
+import { checkChartSource } from "./chartSource";
+import { DEFAULT_DASK_IMAGE_TAG, entrypointsFor } from "./daskImage";
+import { ContainerResources, PACKAGE_ENV } from "./daskValues";
+import { passwordProblem } from "./jupyterPassword";
+import { QUANTITY_TEXT, parseQuantity } from "./quantity";
+import { SERVICE_TYPES, ServiceExposure } from "./serviceEndpoint";
+import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, known } from "./validation";
+
+// Package specs reach the images' start script unquoted: no whitespace, quotes
+// or shell syntax, and no leading "-" (an option, not a package).
+const PIP_SPEC = /^[A-Za-z0-9_][A-Za-z0-9._\-[\],<>=!~*+:/@#%]*$/;
+const CONDA_SPEC = /^[A-Za-z0-9_][A-Za-z0-9._\-<>=!*:/,+]*$/;
+const CONDA_CHANNEL = /^[A-Za-z0-9_][A-Za-z0-9._\-:/]*$/;
+const APT_SPEC = /^[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.+:~-]+)?$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$|^[0-9a-fA-F:]+\/\d{1,3}$/;
+const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+function isCidr(text: string): boolean {
+    const match = CIDR.exec(text);
+    if (!match) {
+        return false;
+    }
+    if (match[1] === undefined) {
+        return true;
+    }
+    return match.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(match[5]) <= 32;
+}
+
+function checkList(issues: IssueList, path: string, list: string[] | undefined, accept: RegExp | ((item: string) => boolean), what: string): void {
+    const ok = typeof accept === "function" ? accept : (item: string) => accept.test(item);
+    if (list === undefined) {
+        return;
+    }
+    if (!Array.isArray(list)) {
+        issues.add(path, list, "must be a list of strings");
+        return;
+    }
+    list.forEach((item, i) => {
+        if (typeof item !== "string" || !ok(item)) {
+            issues.add(`${path}[${i}]`, item, `must be ${what}`);
+        }
+    });
+}
+
+function checkExposure(issues: IssueList, path: string, exposure: ServiceExposure | undefined, role: string): void {
+    if (exposure === undefined) {
+        return;
+    }
+    issues.oneOf(`${path}.type`, exposure.type, SERVICE_TYPES);
+    const ranges = exposure.loadBalancerSourceRanges;
+    checkList(issues, `${path}.loadBalancerSourceRanges`, ranges, isCidr, "a CIDR block such as 203.0.113.0/24");
+    if (exposure.type === "LoadBalancer" && (ranges === undefined || ranges.length === 0)) {
+        issues.add(`${path}.loadBalancerSourceRanges`, ranges,
+            `must list the CIDR blocks allowed to reach the ${role} when ${path}.type is LoadBalancer ` +
+            "(anyone who reaches the Dask scheduler can run code on the workers; write [\"0.0.0.0/0\"] only if you mean it)");
+    }
+    if (exposure.type !== "LoadBalancer" && ranges !== undefined) {
+        issues.add(`${path}.loadBalancerSourceRanges`, ranges, `only applies when ${path}.type is LoadBalancer (got ${exposure.type ?? "ClusterIP"})`);
+    }
+}
+
+/** Checks requests and limits; `requireCpuRequest` for workers (autoscaling needs it). */
+export function checkResources(issues: IssueList, path: string, resources: ContainerResources | undefined, requireCpuRequest: boolean): void {
+    for (const kind of ["requests", "limits"] as const) {
+        for (const name of ["cpu", "memory"] as const) {
+            const value = resources?.[kind]?.[name];
+            if (value !== undefined && parseQuantity(value) === undefined) {
+                issues.add(`${path}.${kind}.${name}`, value, `must be ${QUANTITY_TEXT}`);
+            }
+        }
+    }
+    if (requireCpuRequest && resources?.requests?.cpu !== undefined && parseQuantity(resources.requests.cpu) === 0) {
+        issues.add(`${path}.requests.cpu`, resources.requests.cpu, "must be above 0: CPU-utilisation autoscaling divides by it");
+    }
+    for (const name of ["cpu", "memory"] as const) {
+        const request = parseQuantity(resources?.requests?.[name] ?? "");
+        const limit = parseQuantity(resources?.limits?.[name] ?? "");
+        if (request !== undefined && limit !== undefined && request > limit) {
+            issues.add(`${path}.requests.${name}`, resources!.requests![name], `must not exceed ${path}.limits.${name} (${resources!.limits![name]})`);
+        }
+    }
+}
+
+/** Every problem with DaskCluster args, as argument paths (`workers.replicas`). */
+export function validateDaskClusterArgs(args: DaskClusterArgs): ArgIssue[] {
+    const issues = new IssueList();
+    issues.matches("namespace", args.namespace, DNS_LABEL, DNS_LABEL_TEXT);
+    // "-scheduler" (10 characters) is appended to it.
+    issues.matches("fullname", args.fullname, /^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/, "a DNS-1123 label of at most 53 characters");
+    checkChartSource(issues, "chart", args.chart);
+
+    const image = args.image ?? {};
+    issues.matches("image.repository", image.repository, IMAGE_REPOSITORY, "an image repository such as ghcr.io/dask/dask (no tag)");
+    issues.matches("image.notebookRepository", image.notebookRepository, IMAGE_REPOSITORY, "an image repository such as ghcr.io/dask/dask-notebook (no tag)");
+    issues.oneOf("image.entrypoints", image.entrypoints, ["auto", "legacy", "subcommand"]);
+    const tag = image.tag ?? DEFAULT_DASK_IMAGE_TAG;
+    if (!IMAGE_TAG.test(tag)) {
+        issues.add("image.tag", tag, "must be a non-empty image tag such as 2024.1.0");
+    } else if (tag === "latest") {
+        issues.add("image.tag", tag, "must be a pinned version such as 2024.1.0: `latest` changes under a running cluster and mismatches clients");
+    } else if (entrypointsFor(tag, image.entrypoints ?? "auto") === undefined) {
+        issues.add("image.tag", tag, "has no calendar version (YYYY.M.P) to choose the entry points from: set image.entrypoints to \"legacy\" or \"subcommand\"");
+    }
+
+    checkExposure(issues, "scheduler.service", args.scheduler?.service, "scheduler (port 8786) and dashboard");
+    checkResources(issues, "scheduler.resources", args.scheduler?.resources, false);
+
+    const workers = args.workers ?? {};
+    issues.wholeNumber("workers.replicas", workers.replicas, 0);
+    issues.wholeNumber("workers.threads", workers.threads, 1);
+    checkResources(issues, "workers.resources", workers.resources, true);
+    for (const name of Object.keys(workers.env ?? {})) {
+        if (!ENV_NAME.test(name)) {
+            issues.add(`workers.env.${name}`, name, "must be an environment variable name (letters, digits, _)");
+        } else if ((PACKAGE_ENV as readonly string[]).includes(name)) {
+            issues.add(`workers.env.${name}`, known(workers.env![name]), "is set from packages: list the packages under packages instead");
+        }
+    }
+
+    const packages = args.packages ?? {};
+    checkList(issues, "packages.pip", packages.pip, PIP_SPEC, "a pip requirement such as dask-ml==2024.4.4 (no spaces, quotes or options)");
+    checkList(issues, "packages.conda", packages.conda, CONDA_SPEC, "a conda spec such as numba or xarray>=2024.1 (no spaces, quotes or options)");
+    checkList(issues, "packages.condaChannels", packages.condaChannels, CONDA_CHANNEL, "a conda channel name or URL such as conda-forge");
+    checkList(issues, "packages.apt", packages.apt, APT_SPEC, "a Debian package name such as graphviz or graphviz=2.42.2-7");
+    if (packages.condaChannels?.length && !packages.conda?.length) {
+        issues.add("packages.condaChannels", packages.condaChannels, "only applies with packages.conda, which is empty");
+    }
+
+    const jupyter = args.jupyter ?? {};
+    const password = known(jupyter.password);
+    if (password !== undefined && passwordProblem(password) !== undefined) {
+        // The value is a secret: name the rule, never echo the password.
+        issues.add("jupyter.password", "(secret)", passwordProblem(password)!);
+    }
+    checkExposure(issues, "jupyter.service", jupyter.service, "notebook");
+    checkResources(issues, "jupyter.resources", jupyter.resources, false);
+    if (jupyter.enabled === false && (jupyter.password !== undefined || jupyter.service !== undefined)) {
+        issues.add("jupyter.enabled", false, "is false, yet jupyter.password or jupyter.service is set: enable Jupyter or drop them");
+    }
+    return issues.issues;
+}

@@ -1,0 +1,72 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DaskEntrypoints } from "./daskImage";
+
+/** What the transform changes in the objects the dask chart renders. */
+export interface DaskObjectRewrite {
+    /** The chart's fullnameOverride: objects are `<fullname>-scheduler` etc. */
+    fullname: string;
+    /** `subcommand` rewrites `dask-scheduler`/`dask-worker` to `dask scheduler`/`dask worker`. */
+    entrypoints: DaskEntrypoints;
+    /** Drop `spec.replicas` from the worker Deployment (an autoscaler owns it). */
+    omitWorkerReplicas: boolean;
+    /** `loadBalancerSourceRanges` per Service; the chart has no value for them. */
+    sourceRanges: { scheduler?: string[]; jupyter?: string[] };
+}
+
+type K8sObject = {
+    kind?: string;
+    metadata?: { name?: string };
+    spec?: Record<string, any>;
+};
+
+const SUBCOMMANDS: Record<string, string[]> = {
+    "dask-scheduler": ["dask", "scheduler"],
+    "dask-worker": ["dask", "worker"],
+};
+
+function rewriteEntrypoint(deployment: K8sObject): void {
+    for (const container of deployment.spec?.template?.spec?.containers ?? []) {
+        const [first, ...rest] = (container.args ?? []) as string[];
+        if (first !== undefined && SUBCOMMANDS[first]) {
+            container.args = [...SUBCOMMANDS[first], ...rest];
+        }
+    }
+}
+
+/**
+ * Returns the rewritten copy of a rendered chart object, or undefined when the
+ * object needs no change. Pure, so tests can run it on rendered objects.
+ */
+export function rewriteDaskObject(object: K8sObject, rewrite: DaskObjectRewrite): K8sObject | undefined {
+    const name = object.metadata?.name;
+    const scheduler = `${rewrite.fullname}-scheduler`;
+    const worker = `${rewrite.fullname}-worker`;
+    const jupyter = `${rewrite.fullname}-jupyter`;
+    if (object.kind === "Deployment" && (name === scheduler || name === worker)) {
+        const copy = structuredClone(object);
+        if (rewrite.entrypoints === "subcommand") {
+            rewriteEntrypoint(copy);
+        }
+        if (name === worker && rewrite.omitWorkerReplicas && copy.spec) {
+            delete copy.spec.replicas;
+        }
+        return copy;
+    }
+    if (object.kind === "Service" && object.spec?.type === "LoadBalancer") {
+        const ranges = name === scheduler ? rewrite.sourceRanges.scheduler : name === jupyter ? rewrite.sourceRanges.jupyter : undefined;
+        if (ranges !== undefined) {
+            const copy = structuredClone(object);
+            copy.spec!.loadBalancerSourceRanges = [...ranges];
+            return copy;
+        }
+    }
+    return undefined;
+}
+
+/** The Pulumi transform applying {@link rewriteDaskObject} to the chart's children. */
+export function daskObjectTransform(rewrite: DaskObjectRewrite): pulumi.ResourceTransform {
+    return (args) => {
+        const rewritten = rewriteDaskObject(args.props as K8sObject, rewrite);
+        return rewritten === undefined ? undefined : { props: rewritten, opts: args.opts };
+    };
+}

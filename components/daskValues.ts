@@ -1,0 +1,142 @@
+import * as pulumi from "@pulumi/pulumi";
+import { jupyterPasswordConfig } from "./jupyterPassword";
+
+/** CPU and memory as Kubernetes quantities. */
+export interface ResourceQuantities {
+    /** CPU, e.g. `"500m"` or `"2"`. */
+    cpu?: string;
+    /** Memory, e.g. `"4Gi"`. */
+    memory?: string;
+}
+
+/** Container requests and limits. */
+export interface ContainerResources {
+    /** What the scheduler reserves for the container. */
+    requests?: ResourceQuantities;
+    /** The most the container may use. */
+    limits?: ResourceQuantities;
+}
+
+/** Extra packages installed by the Dask images' start script on every pod. */
+export interface ExtraPackages {
+    /** pip requirement specs, e.g. `["dask-ml==2024.4.4", "s3fs"]`. @default [] */
+    pip?: string[];
+    /** conda package specs, e.g. `["numba", "xarray>=2024"]`. @default [] */
+    conda?: string[];
+    /** conda channels searched for `conda` packages, e.g. `["conda-forge"]`. @default [] */
+    condaChannels?: string[];
+    /** Debian packages, e.g. `["graphviz"]`. @default [] */
+    apt?: string[];
+}
+
+/** Environment variable names the component owns. */
+export const PACKAGE_ENV = ["EXTRA_PIP_PACKAGES", "EXTRA_CONDA_PACKAGES", "EXTRA_APT_PACKAGES"] as const;
+export const PASSWORD_HASH_ENV = "JUPYTER_PASSWORD_HASH";
+export const PASSWORD_SALT_ENV = "JUPYTER_PASSWORD_SALT";
+export const SCHEDULER_ROUTES_ENV = "DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES";
+
+/**
+ * The scheduler's default HTTP routes plus `distributed.http.scheduler.api`,
+ * which Dask leaves off by default (dask/distributed#6407) and which serves
+ * `/api/v1/adaptive_target` for Dask-aware autoscaling.
+ */
+export const SCHEDULER_HTTP_ROUTES = [
+    "distributed.http.scheduler.prometheus",
+    "distributed.http.scheduler.info",
+    "distributed.http.scheduler.json",
+    "distributed.http.health",
+    "distributed.http.proxy",
+    "distributed.http.statics",
+    "distributed.http.scheduler.api",
+];
+
+/**
+ * The config file the chart mounts. Current JupyterLab images do not read it
+ * unless told to (dask/helm-chart#512), hence JUPYTERLAB_ARGS.
+ */
+export const JUPYTER_CONFIG_FILE = "/usr/local/etc/jupyter/jupyter_notebook_config.py";
+
+type EnvVar = { name: string; value?: pulumi.Input<string>; valueFrom?: unknown };
+
+/** `EXTRA_*_PACKAGES` variables for the non-empty package lists. */
+export function packageEnv(packages: ExtraPackages): EnvVar[] {
+    const env: EnvVar[] = [];
+    if (packages.pip?.length) {
+        env.push({ name: "EXTRA_PIP_PACKAGES", value: packages.pip.join(" ") });
+    }
+    if (packages.conda?.length) {
+        const channels = (packages.condaChannels ?? []).flatMap((c) => ["-c", c]);
+        env.push({ name: "EXTRA_CONDA_PACKAGES", value: [...packages.conda, ...channels].join(" ") });
+    }
+    if (packages.apt?.length) {
+        env.push({ name: "EXTRA_APT_PACKAGES", value: packages.apt.join(" ") });
+    }
+    return env;
+}
+
+/** Everything the chart values depend on, with defaults already applied. */
+export interface DaskValuesInput {
+    fullname: string;
+    image: { repository: string; notebookRepository: string; tag: string };
+    scheduler: { serviceType: string; resources: ContainerResources };
+    workers: {
+        replicas: number;
+        resources: ContainerResources;
+        threads: number;
+        env: Record<string, pulumi.Input<string>>;
+    };
+    packages: ExtraPackages;
+    jupyter?: {
+        serviceType: string;
+        resources: ContainerResources;
+        /** Kubernetes Secret holding the password hash under key `hash`. */
+        passwordSecretName: pulumi.Input<string>;
+        /** Changes with the password, so the notebook pod restarts to read the new hash. */
+        passwordSalt: pulumi.Input<string>;
+    };
+}
+
+/** The dask chart values the component sets (before the user's `values`). */
+export function daskChartValues(input: DaskValuesInput): Record<string, unknown> {
+    const common = packageEnv(input.packages);
+    const image = (repository: string) => ({ repository, tag: input.image.tag, pullPolicy: "IfNotPresent" });
+    const userEnv = Object.entries(input.workers.env).map(([name, value]) => ({ name, value }));
+    const values: Record<string, unknown> = {
+        fullnameOverride: input.fullname,
+        scheduler: {
+            image: image(input.image.repository),
+            serviceType: input.scheduler.serviceType,
+            resources: input.scheduler.resources,
+            env: [...common, { name: SCHEDULER_ROUTES_ENV, value: `[${SCHEDULER_HTTP_ROUTES.map((r) => `'${r}'`).join(", ")}]` }],
+        },
+        worker: {
+            image: { ...image(input.image.repository), dask_worker: "dask-worker" },
+            replicas: input.workers.replicas,
+            resources: input.workers.resources,
+            threads_per_worker: input.workers.threads,
+            env: [...common, ...userEnv],
+        },
+    };
+    if (input.jupyter === undefined) {
+        values.jupyter = { enabled: false, rbac: false };
+        return values;
+    }
+    values.jupyter = {
+        enabled: true,
+        image: image(input.image.notebookRepository),
+        serviceType: input.jupyter.serviceType,
+        resources: input.jupyter.resources,
+        // The chart writes this into its ConfigMap; the real hash is read from
+        // the Secret by extraConfig below, so the ConfigMap holds no hash.
+        password: "",
+        passwordHint: "set by Pulumi: see the jupyterPassword stack output",
+        extraConfig: jupyterPasswordConfig(PASSWORD_HASH_ENV),
+        env: [
+            ...common,
+            { name: "JUPYTERLAB_ARGS", value: `--config ${JUPYTER_CONFIG_FILE}` },
+            { name: PASSWORD_HASH_ENV, valueFrom: { secretKeyRef: { name: input.jupyter.passwordSecretName, key: "hash" } } },
+            { name: PASSWORD_SALT_ENV, value: input.jupyter.passwordSalt },
+        ],
+    };
+    return values;
+}

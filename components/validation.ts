@@ -1,0 +1,101 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * One problem with one argument: `path` is the argument's dotted path (as the
+ * user wrote it), `value` what it got, `rule` what it accepts.
+ */
+export interface ArgIssue {
+    path: string;
+    value: unknown;
+    rule: string;
+}
+
+/** Renders a value the way the user wrote it, short enough for one line. */
+export function show(value: unknown): string {
+    if (value === undefined) {
+        return "unset";
+    }
+    const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** `workers.replicas (-1) must be a whole number >= 0`, each prefixed by `keyPrefix`. */
+export function formatIssues(issues: ArgIssue[], keyPrefix = ""): string {
+    return issues.map((i) => `${keyPrefix}${i.path} (${show(i.value)}) ${i.rule}`).join("\n");
+}
+
+/** Thrown by a component constructor before it registers anything. */
+export class InvalidArgsError extends Error {
+    constructor(
+        readonly component: string,
+        readonly resourceName: string,
+        readonly issues: ArgIssue[],
+    ) {
+        super(`${component} "${resourceName}" has invalid arguments:\n${formatIssues(issues, "  ")}`);
+        this.name = "InvalidArgsError";
+    }
+}
+
+/** Throws an InvalidArgsError when there are issues. */
+export function throwIfInvalid(component: string, name: string, issues: ArgIssue[]): void {
+    if (issues.length > 0) {
+        throw new InvalidArgsError(component, name, issues);
+    }
+}
+
+/**
+ * The plain value of an input, or undefined when it is only known later (an
+ * Output or a Promise). Validators check what is known when the program runs;
+ * values that arrive as outputs are checked by Kubernetes itself.
+ */
+export function known<T>(input: pulumi.Input<T> | undefined): T | undefined {
+    if (input === undefined || pulumi.Output.isInstance(input) || input instanceof Promise) {
+        return undefined;
+    }
+    return input as T;
+}
+
+/** Collects issues; each check is a no-op for values that are not known yet. */
+export class IssueList {
+    readonly issues: ArgIssue[] = [];
+
+    add(path: string, value: unknown, rule: string): void {
+        this.issues.push({ path, value, rule });
+    }
+
+    wholeNumber(path: string, input: pulumi.Input<number> | undefined, min: number, max?: number): void {
+        const value = known(input);
+        if (value === undefined) {
+            return;
+        }
+        const inRange = Number.isInteger(value) && value >= min && (max === undefined || value <= max);
+        if (!inRange) {
+            this.add(path, value, max === undefined ? `must be a whole number >= ${min}` : `must be a whole number from ${min} to ${max}`);
+        }
+    }
+
+    notAbove(lowPath: string, low: pulumi.Input<number> | undefined, highPath: string, high: pulumi.Input<number> | undefined): void {
+        const lo = known(low);
+        const hi = known(high);
+        if (lo !== undefined && hi !== undefined && lo > hi) {
+            this.add(lowPath, lo, `must not exceed ${highPath} (${hi})`);
+        }
+    }
+
+    oneOf<T>(path: string, value: T | undefined, allowed: readonly T[]): void {
+        if (value !== undefined && !allowed.includes(value)) {
+            this.add(path, value, `must be one of ${allowed.map((a) => show(a)).join(", ")}`);
+        }
+    }
+
+    matches(path: string, input: pulumi.Input<string> | undefined, pattern: RegExp, what: string): void {
+        const value = known(input);
+        if (value !== undefined && !pattern.test(value)) {
+            this.add(path, value, `must be ${what}`);
+        }
+    }
+}
+
+// A DNS-1123 label: Kubernetes namespace and object names.
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const DNS_LABEL_TEXT = "a DNS-1123 label (lowercase letters, digits and '-', at most 63 characters)";

@@ -1,0 +1,267 @@
+/**
+ * The stack configuration: its shape, and the checks that run before any
+ * resource is registered. Pure: index.ts hands it the raw config.
+ */
+import { z } from "zod";
+import type { DaskClusterArgs } from "./components/DaskCluster";
+import type { EksTargetArgs } from "./components/EksTarget";
+import type { KubeconfigTargetArgs } from "./components/KubeconfigTarget";
+import type { MetricsServerArgs } from "./components/MetricsServer";
+import type { WorkerAutoscalerArgs } from "./components/WorkerAutoscaler";
+import { validateDaskClusterArgs } from "./components/daskClusterValidation";
+import { validateEksTargetArgs } from "./components/EksTarget";
+import { validateKubeconfigTargetArgs } from "./components/KubeconfigTarget";
+import { validateMetricsServerArgs } from "./components/MetricsServer";
+import { validateWorkerAutoscalerArgs } from "./components/WorkerAutoscaler";
+import { ArgIssue, formatIssues, show } from "./components/validation";
+import { passwordProblem } from "./components/jupyterPassword";
+
+const strings = z.array(z.string());
+const quantities = z.strictObject({ cpu: z.string().optional(), memory: z.string().optional() });
+const resources = z.strictObject({ requests: quantities.optional(), limits: quantities.optional() });
+const exposure = z.strictObject({
+    type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).optional(),
+    loadBalancerSourceRanges: strings.optional(),
+});
+const chart = z.strictObject({ repository: z.string().optional(), version: z.string().optional(), path: z.string().optional() });
+const int = z.number().int();
+
+const daskSchema = z.strictObject({
+    namespace: z.string().optional(),
+    createNamespace: z.boolean().optional(),
+    fullname: z.string().optional(),
+    chart: chart.optional(),
+    image: z.strictObject({
+        repository: z.string().optional(),
+        notebookRepository: z.string().optional(),
+        tag: z.string().optional(),
+        entrypoints: z.enum(["auto", "legacy", "subcommand"]).optional(),
+    }).optional(),
+    scheduler: z.strictObject({ service: exposure.optional(), resources: resources.optional() }).optional(),
+    workers: z.strictObject({
+        replicas: int.optional(),
+        resources: resources.optional(),
+        threads: int.optional(),
+        env: z.record(z.string(), z.string()).optional(),
+    }).optional(),
+    packages: z.strictObject({
+        pip: strings.optional(),
+        conda: strings.optional(),
+        condaChannels: strings.optional(),
+        apt: strings.optional(),
+    }).optional(),
+    jupyter: z.strictObject({ enabled: z.boolean().optional(), service: exposure.optional(), resources: resources.optional() }).optional(),
+    values: z.record(z.string(), z.unknown()).optional(),
+});
+
+const eksSchema = z.strictObject({
+    kubernetesVersion: z.string().optional(),
+    instanceTypes: strings.optional(),
+    minNodes: int.optional(),
+    desiredNodes: int.optional(),
+    maxNodes: int.optional(),
+    nodeDiskSizeGb: int.optional(),
+    vpcCidr: z.string().optional(),
+    network: z.strictObject({ vpcId: z.string(), publicSubnetIds: strings, privateSubnetIds: strings }).optional(),
+    apiAccessCidrs: strings.optional(),
+    tags: z.record(z.string(), z.string()).optional(),
+});
+
+const autoscalingSchema = z.strictObject({
+    enabled: z.boolean().optional(),
+    minReplicas: int.optional(),
+    maxReplicas: int.optional(),
+    targetCpuUtilization: int.optional(),
+    scaleDown: z.strictObject({
+        stabilizationWindowSeconds: int.optional(),
+        podsPerPeriod: int.optional(),
+        periodSeconds: int.optional(),
+    }).optional(),
+});
+
+const stackSchema = z.strictObject({
+    target: z.enum(["eks", "minikube", "existing"]),
+    kubeconfig: z.strictObject({ kubeconfigPath: z.string().optional(), context: z.string().optional() }).optional(),
+    eks: eksSchema.optional(),
+    dask: daskSchema.optional(),
+    jupyterPassword: z.string().optional(),
+    metricsServer: z.strictObject({
+        mode: z.enum(["chart", "existing"]).optional(),
+        namespace: z.string().optional(),
+        kubeletInsecureTls: z.boolean().optional(),
+        chart: chart.optional(),
+        values: z.record(z.string(), z.unknown()).optional(),
+    }).optional(),
+    autoscaling: autoscalingSchema.optional(),
+});
+
+type StackShape = z.infer<typeof stackSchema>;
+
+/** Everything index.ts needs to build the stack, fully checked. */
+export interface StackSettings {
+    target:
+        | { kind: "eks"; args: EksTargetArgs }
+        | { kind: "kubeconfig"; args: KubeconfigTargetArgs };
+    /** DaskCluster args, without the Jupyter password (index.ts adds it as a secret). */
+    dask: DaskClusterArgs;
+    /** The Jupyter password from config, if any. */
+    jupyterPassword?: string;
+    metricsServer: MetricsServerArgs;
+    /** Autoscaler args without namespace and deployment name, or undefined when off. */
+    autoscaling?: Omit<WorkerAutoscalerArgs, "namespace" | "deploymentName">;
+}
+
+/** Raw stack config as Pulumi hands it over: `project:key` to string. */
+export interface RawStackConfig {
+    project: string;
+    stack: string;
+    values: Record<string, string>;
+    /** Full keys (`project:key`) that were set with `--secret`. */
+    secretKeys: string[];
+    /** Environment for locating a kubeconfig. @default process.env */
+    env?: NodeJS.ProcessEnv;
+}
+
+/** Thrown for bad stack config; the message names the stack file and keys. */
+export class StackConfigError extends Error {
+    constructor(readonly file: string, readonly lines: string[]) {
+        super(`Invalid stack configuration in ${file}; fix these keys and run again (nothing was changed):\n${lines.map((l) => `  ${l}`).join("\n")}`);
+        this.name = "StackConfigError";
+    }
+}
+
+function parseValue(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+    return path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown> | undefined)?.[key], root);
+}
+
+function dotted(path: PropertyKey[]): string {
+    return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+}
+
+function shapeProblems(issues: z.core.$ZodIssue[], input: unknown, project: string): string[] {
+    return issues.flatMap((issue) => {
+        const key = `${project}:${dotted(issue.path)}`;
+        const value = valueAt(input, issue.path);
+        switch (issue.code) {
+            case "unrecognized_keys":
+                return issue.keys.map((k) => {
+                    const known = Object.keys(shapeAt(issue.path)).join(", ");
+                    return `${issue.path.length ? `${key}.` : `${project}:`}${k} is not a known setting (known here: ${known})`;
+                });
+            case "invalid_type":
+                return [`${key} (${show(value)}) must be ${issue.expected === "int" ? "a whole number" : `a ${issue.expected}`}`];
+            case "invalid_value":
+                return [`${key} (${show(value)}) must be one of ${issue.values.map((v) => show(v)).join(", ")}`];
+            default:
+                return [`${key} (${show(value)}) ${issue.message}`];
+        }
+    });
+}
+
+function shapeAt(path: PropertyKey[]): Record<string, unknown> {
+    let schema: z.ZodType = stackSchema;
+    for (const key of path) {
+        while (schema instanceof z.ZodOptional) {
+            schema = schema.unwrap() as z.ZodType;
+        }
+        schema = (schema as z.ZodObject).shape[key as string] as z.ZodType;
+    }
+    while (schema instanceof z.ZodOptional) {
+        schema = schema.unwrap() as z.ZodType;
+    }
+    return (schema as z.ZodObject).shape;
+}
+
+function prefixed(issues: ArgIssue[], configKey: string): string[] {
+    return issues.length ? formatIssues(issues, `${configKey}.`).split("\n") : [];
+}
+
+function crossChecks(config: StackShape, project: string, env: NodeJS.ProcessEnv): string[] {
+    const problems: string[] = [];
+    const key = (k: string) => `${project}:${k}`;
+    if (config.target === "eks") {
+        if (config.kubeconfig !== undefined) {
+            problems.push(`${key("kubeconfig")} (set) only applies to targets minikube and existing; target is eks`);
+        }
+        problems.push(...prefixed(validateEksTargetArgs(config.eks ?? {}), key("eks")));
+    } else {
+        if (config.eks !== undefined) {
+            problems.push(`${key("eks")} (set) only applies to target eks; target is ${config.target}`);
+        }
+        problems.push(...prefixed(validateKubeconfigTargetArgs(kubeconfigArgs(config), env), key("kubeconfig")));
+    }
+    problems.push(...prefixed(validateDaskClusterArgs(config.dask ?? {}), key("dask")));
+    problems.push(...prefixed(validateMetricsServerArgs(config.metricsServer ?? {}), key("metricsServer")));
+    if (config.autoscaling?.enabled !== false) {
+        const { enabled: _enabled, ...autoscaler } = config.autoscaling ?? {};
+        problems.push(...prefixed(validateWorkerAutoscalerArgs({ namespace: "", deploymentName: "", ...autoscaler }), key("autoscaling")));
+    }
+    if (config.jupyterPassword !== undefined) {
+        const problem = passwordProblem(config.jupyterPassword);
+        if (problem !== undefined) {
+            problems.push(`${key("jupyterPassword")} (secret) ${problem}`);
+        }
+        if (config.dask?.jupyter?.enabled === false) {
+            problems.push(`${key("jupyterPassword")} (secret) is set but ${key("dask.jupyter.enabled")} is false`);
+        }
+    }
+    return problems;
+}
+
+function kubeconfigArgs(config: StackShape): KubeconfigTargetArgs {
+    const context = config.kubeconfig?.context ?? (config.target === "minikube" ? "minikube" : undefined);
+    return { ...config.kubeconfig, ...(context !== undefined ? { context } : {}) };
+}
+
+/**
+ * Reads and checks the stack config. Throws StackConfigError listing every
+ * problem, each as `<project>:<key> (<value>) <what is allowed>`.
+ */
+export function loadStackConfig(raw: RawStackConfig): StackSettings {
+    const file = `Pulumi.${raw.stack}.yaml`;
+    const prefix = `${raw.project}:`;
+    const input: Record<string, unknown> = {};
+    const early: string[] = [];
+    for (const [fullKey, text] of Object.entries(raw.values)) {
+        if (!fullKey.startsWith(prefix)) {
+            continue; // provider settings such as aws:region belong to their providers
+        }
+        const key = fullKey.slice(prefix.length);
+        input[key] = key === "jupyterPassword" ? text : parseValue(text);
+    }
+    if (input.jupyterPassword !== undefined && !raw.secretKeys.includes(`${prefix}jupyterPassword`)) {
+        early.push(`${prefix}jupyterPassword is stored in plaintext: set it with \`pulumi config set --secret jupyterPassword\``);
+    }
+    const parsed = stackSchema.safeParse(input);
+    if (!parsed.success) {
+        throw new StackConfigError(file, [...early, ...shapeProblems(parsed.error.issues, input, raw.project)]);
+    }
+    const config = parsed.data;
+    const problems = [...early, ...crossChecks(config, raw.project, raw.env ?? process.env)];
+    if (config.target === "eks" && raw.values["aws:region"] === undefined) {
+        problems.push("aws:region (unset) is required for target eks: `pulumi config set aws:region us-west-2`");
+    }
+    if (problems.length > 0) {
+        throw new StackConfigError(file, problems);
+    }
+
+    const autoscalingOn = config.autoscaling?.enabled !== false;
+    const { enabled: _enabled, ...autoscaler } = config.autoscaling ?? {};
+    return {
+        target: config.target === "eks"
+            ? { kind: "eks", args: config.eks ?? {} }
+            : { kind: "kubeconfig", args: kubeconfigArgs(config) },
+        dask: { ...config.dask, workers: { ...config.dask?.workers, autoscaled: autoscalingOn } },
+        jupyterPassword: config.jupyterPassword,
+        metricsServer: config.metricsServer ?? {},
+        autoscaling: autoscalingOn ? autoscaler : undefined,
+    };
+}

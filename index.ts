@@ -1,0 +1,48 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DaskCluster, EksTarget, KubeconfigTarget, MetricsServer, WorkerAutoscaler } from "./components";
+import { loadStackConfig } from "./config";
+
+// Not in the SDK's type declarations, but exported by its runtime: tells
+// whether a key was set with --secret.
+const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+const rawConfig = pulumi.runtime.allConfig();
+
+// Every setting is checked here, before any resource is registered.
+const settings = loadStackConfig({
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    values: rawConfig,
+    secretKeys: Object.keys(rawConfig).filter((key) => isConfigSecret?.(key) ?? true),
+});
+
+const target = settings.target.kind === "eks"
+    ? new EksTarget("cluster", settings.target.args)
+    : new KubeconfigTarget("cluster", settings.target.args);
+const onCluster = { providers: [target.provider] };
+
+const configuredPassword = settings.jupyterPassword !== undefined ? new pulumi.Config().requireSecret("jupyterPassword") : undefined;
+const dask = new DaskCluster("dask", {
+    ...settings.dask,
+    jupyter: { ...settings.dask.jupyter, ...(configuredPassword !== undefined ? { password: configuredPassword } : {}) },
+}, onCluster);
+
+const metricsServer = new MetricsServer("metrics-server", settings.metricsServer, onCluster);
+
+const autoscaler = settings.autoscaling && new WorkerAutoscaler("workers", {
+    ...settings.autoscaling,
+    namespace: dask.namespace,
+    deploymentName: dask.workerDeploymentName,
+}, { ...onCluster, dependsOn: [metricsServer] });
+
+export const namespace = dask.namespace;
+export const schedulerAddress = dask.schedulerAddress;
+export const dashboard = dask.dashboard;
+export const jupyter = dask.jupyter;
+export const jupyterPassword = dask.jupyterPassword;
+export const workerDeploymentName = dask.workerDeploymentName;
+export const daskImageTag = dask.imageTag;
+export const autoscalerName = autoscaler ? autoscaler.hpaName : undefined;
+export const metricsServerMode = metricsServer.mode;
+export const clusterName = target instanceof EksTarget ? target.clusterName : undefined;
+export const kubeconfig = target instanceof EksTarget ? target.kubeconfig : undefined;
+export const oidcProviderArn = target instanceof EksTarget ? target.oidcProviderArn : undefined;

@@ -1,0 +1,271 @@
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as crypto from "crypto";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { applyTransforms, find, installMocks, promiseOf, secretInput, settle } from "./mocks";
+import { DaskCluster, DaskClusterArgs } from "../components/DaskCluster";
+import { InvalidArgsError } from "../components/validation";
+
+const registered = installMocks();
+const CHART = "kubernetes:helm.sh/v4:Chart";
+const LOCAL_DASK_CHART = path.join(__dirname, "..", "..", "shared", "charts", "dask-2024.1.1.tgz");
+
+const ROUTES = "['distributed.http.scheduler.prometheus', 'distributed.http.scheduler.info', 'distributed.http.scheduler.json', " +
+    "'distributed.http.health', 'distributed.http.proxy', 'distributed.http.statics', 'distributed.http.scheduler.api']";
+
+async function deploy(name: string, args: DaskClusterArgs = {}) {
+    const cluster = new DaskCluster(name, args);
+    await settle();
+    return { cluster, chart: find(registered, CHART, `${name}-chart`) };
+}
+
+/** A worker Deployment as the dask chart 2024.1.1 renders it (trimmed). */
+function renderedWorker(fullname: string) {
+    return {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: `${fullname}-worker` },
+        spec: {
+            replicas: 3,
+            template: { spec: { containers: [{ name: `${fullname}-worker`, args: ["dask-worker", `${fullname}-scheduler:8786`, "--nthreads", "1", "--no-dashboard"] }] } },
+        },
+    };
+}
+
+function renderedScheduler(fullname: string) {
+    return {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: `${fullname}-scheduler` },
+        spec: { replicas: 1, template: { spec: { containers: [{ name: `${fullname}-scheduler`, args: ["dask-scheduler", "--port=8786", "--dashboard-address=:8787"] }] } } },
+    };
+}
+
+function renderedService(name: string, type: string) {
+    return { apiVersion: "v1", kind: "Service", metadata: { name }, spec: { type, ports: [{ port: 8786 }] } };
+}
+
+describe("DaskCluster chart and values", () => {
+    it("deploys dask 2024.1.1 from helm.dask.org with the component's exact defaults", async () => {
+        const { cluster, chart } = await deploy("defaults");
+        assert.equal(chart.inputs.chart, "dask");
+        assert.equal(chart.inputs.version, "2024.1.1");
+        assert.deepEqual(chart.inputs.repositoryOpts, { repo: "https://helm.dask.org" });
+        assert.equal(chart.inputs.name, "dask");
+        assert.equal(chart.inputs.namespace, "dask");
+        const v = chart.inputs.values;
+        assert.equal(v.fullnameOverride, "dask");
+        assert.deepEqual(v.scheduler.image, { repository: "ghcr.io/dask/dask", tag: "2024.1.0", pullPolicy: "IfNotPresent" });
+        assert.deepEqual(v.worker.image, { repository: "ghcr.io/dask/dask", tag: "2024.1.0", pullPolicy: "IfNotPresent", dask_worker: "dask-worker" });
+        assert.deepEqual(v.jupyter.image, { repository: "ghcr.io/dask/dask-notebook", tag: "2024.1.0", pullPolicy: "IfNotPresent" });
+        assert.equal(v.scheduler.serviceType, "ClusterIP");
+        assert.equal(v.jupyter.serviceType, "ClusterIP");
+        assert.deepEqual(v.scheduler.env, [{ name: "DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES", value: ROUTES }]);
+        assert.equal(v.worker.replicas, 3);
+        assert.deepEqual(v.worker.resources, { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "1", memory: "4Gi" } });
+        assert.equal(v.worker.threads_per_worker, 1);
+        assert.deepEqual(v.worker.env, []);
+        assert.deepEqual(v.scheduler.resources, { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } });
+        assert.equal(find(registered, "kubernetes:core/v1:Namespace", "defaults-namespace").inputs.metadata.name, "dask");
+        assert.equal(await promiseOf(cluster.schedulerAddress), "tcp://dask-scheduler.dask.svc.cluster.local:8786");
+        assert.equal(await promiseOf(cluster.workerDeploymentName), "dask-worker");
+        assert.deepEqual(await promiseOf(cluster.dashboard), { type: "ClusterIP", inClusterUrl: "http://dask-scheduler.dask.svc.cluster.local:80" });
+    });
+
+    it("enables the scheduler HTTP API next to Dask's default routes", async () => {
+        const { chart } = await deploy("routes");
+        const env = chart.inputs.values.scheduler.env.find((e: { name: string }) => e.name === "DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES");
+        assert.equal(env.value, ROUTES);
+    });
+
+    it("uses one image tag and repository everywhere", async () => {
+        const { chart } = await deploy("image", { image: { repository: "registry.example.com/dask", notebookRepository: "registry.example.com/nb", tag: "2024.8.0" } });
+        const v = chart.inputs.values;
+        assert.equal(v.scheduler.image.repository, "registry.example.com/dask");
+        assert.equal(v.worker.image.repository, "registry.example.com/dask");
+        assert.equal(v.jupyter.image.repository, "registry.example.com/nb");
+        assert.deepEqual([v.scheduler.image.tag, v.worker.image.tag, v.jupyter.image.tag], ["2024.8.0", "2024.8.0", "2024.8.0"]);
+    });
+
+    it("renders the extra packages on scheduler, workers and notebook alike", async () => {
+        const { chart } = await deploy("packages", {
+            packages: { pip: ["dask-ml==2024.4.4", "s3fs"], conda: ["numba", "xarray>=2024.1"], condaChannels: ["conda-forge"], apt: ["graphviz"] },
+            workers: { env: { OMP_NUM_THREADS: "1" } },
+        });
+        const expected = [
+            { name: "EXTRA_PIP_PACKAGES", value: "dask-ml==2024.4.4 s3fs" },
+            { name: "EXTRA_CONDA_PACKAGES", value: "numba xarray>=2024.1 -c conda-forge" },
+            { name: "EXTRA_APT_PACKAGES", value: "graphviz" },
+        ];
+        const v = chart.inputs.values;
+        assert.deepEqual(v.scheduler.env.slice(0, 3), expected);
+        assert.deepEqual(v.worker.env, [...expected, { name: "OMP_NUM_THREADS", value: "1" }]);
+        assert.deepEqual(v.jupyter.env.slice(0, 3), expected);
+    });
+
+    it("sets worker resources field by field over the defaults and derives --nthreads from whole CPUs", async () => {
+        const { chart } = await deploy("resources", { workers: { replicas: 5, resources: { requests: { cpu: "500m" }, limits: { cpu: "2500m", memory: "6Gi" } } } });
+        const w = chart.inputs.values.worker;
+        assert.deepEqual(w.resources, { requests: { cpu: "500m", memory: "4Gi" }, limits: { cpu: "2500m", memory: "6Gi" } });
+        assert.equal(w.threads_per_worker, 2);
+        assert.equal(w.replicas, 5);
+    });
+
+    it("deep-merges the values escape hatch over its own values", async () => {
+        const { chart } = await deploy("merge", { values: { worker: { nodeSelector: { pool: "dask" }, image: { pullPolicy: "Always" } }, scheduler: { env: [] } } });
+        const v = chart.inputs.values;
+        assert.deepEqual(v.worker.nodeSelector, { pool: "dask" });
+        assert.equal(v.worker.image.pullPolicy, "Always");
+        assert.equal(v.worker.image.tag, "2024.1.0", "keys the user did not set keep the component's value");
+        assert.deepEqual(v.scheduler.env, [], "lists are replaced, as in Helm");
+        assert.deepEqual(v.worker.resources.requests, { cpu: "1", memory: "4Gi" });
+    });
+
+    it("takes a local chart archive instead of the repository", async () => {
+        const { chart } = await deploy("local", { chart: { path: LOCAL_DASK_CHART } });
+        assert.equal(chart.inputs.chart, LOCAL_DASK_CHART);
+        assert.equal(chart.inputs.repositoryOpts, undefined);
+        assert.equal(chart.inputs.version, undefined);
+    });
+
+    it("uses an existing namespace when createNamespace is false", async () => {
+        const { chart } = await deploy("nons", { namespace: "analytics", createNamespace: false, fullname: "team-dask" });
+        assert.equal(registered.filter((r) => r.name === "nons-namespace").length, 0);
+        assert.equal(chart.inputs.namespace, "analytics");
+        assert.equal(chart.inputs.values.fullnameOverride, "team-dask");
+    });
+});
+
+describe("DaskCluster Jupyter login", () => {
+    it("generates a password, keeps it secret, and stores only its salted sha1 hash in a Secret", async () => {
+        const { cluster, chart } = await deploy("genpw");
+        const generated = find(registered, "random:index/randomPassword:RandomPassword", "genpw-jupyter-password");
+        assert.deepEqual(generated.inputs, { length: 24, special: false });
+        const password = await promiseOf(cluster.jupyterPassword);
+        assert.equal(password, "generated-password-genpw-jupyter-password");
+        assert.equal(await pulumi.isSecret(cluster.jupyterPassword), true);
+        const secret = find(registered, "kubernetes:core/v1:Secret", "genpw-jupyter-login");
+        const digest = crypto.createHash("sha1").update(`${password}saltsaltsalt`).digest("hex");
+        assert.deepEqual(secretInput(secret.inputs.stringData), { hash: `sha1:saltsaltsalt:${digest}` });
+        const jupyter = chart.inputs.values.jupyter;
+        assert.equal(jupyter.password, "", "the chart's default hash (password 'dask') is never left in place");
+        assert.ok(!JSON.stringify(chart.inputs.values).includes(digest), "the hash is not in the chart values");
+        assert.ok(jupyter.extraConfig.includes('os.environ["JUPYTER_PASSWORD_HASH"]'));
+        assert.deepEqual(jupyter.env, [
+            { name: "JUPYTERLAB_ARGS", value: "--config /usr/local/etc/jupyter/jupyter_notebook_config.py" },
+            { name: "JUPYTER_PASSWORD_HASH", valueFrom: { secretKeyRef: { name: "dask-jupyter-login", key: "hash" } } },
+            { name: "JUPYTER_PASSWORD_SALT", value: "saltsaltsalt" },
+        ]);
+    });
+
+    it("hashes a given password and renews the salt when it changes", async () => {
+        const { cluster } = await deploy("givenpw", { jupyter: { password: pulumi.secret("correct horse battery") } });
+        assert.equal(registered.filter((r) => r.name === "givenpw-jupyter-password").length, 0);
+        const salt = find(registered, "random:index/randomString:RandomString", "givenpw-jupyter-salt");
+        assert.deepEqual({ ...salt.inputs, keepers: secretInput(salt.inputs.keepers) },
+            { length: 12, special: false, upper: false, keepers: { password: "correct horse battery" } });
+        const digest = crypto.createHash("sha1").update("correct horse batterysaltsaltsalt").digest("hex");
+        assert.deepEqual(secretInput(find(registered, "kubernetes:core/v1:Secret", "givenpw-jupyter-login").inputs.stringData), { hash: `sha1:saltsaltsalt:${digest}` });
+        assert.equal(await promiseOf(cluster.jupyterPassword), "correct horse battery");
+        assert.equal(await pulumi.isSecret(cluster.jupyterPassword), true);
+    });
+
+    it("deploys no notebook and no login when Jupyter is disabled", async () => {
+        const { cluster, chart } = await deploy("nojupyter", { jupyter: { enabled: false } });
+        assert.deepEqual(chart.inputs.values.jupyter, { enabled: false, rbac: false });
+        assert.equal(registered.filter((r) => r.name.startsWith("nojupyter-jupyter")).length, 0);
+        assert.equal(await promiseOf(cluster.jupyter), undefined);
+        assert.equal(await promiseOf(cluster.jupyterPassword), undefined);
+    });
+});
+
+describe("DaskCluster transforms of rendered objects", () => {
+    it("keeps dask-scheduler/dask-worker for images before 2026.6.0", async () => {
+        const { chart } = await deploy("legacy", { image: { tag: "2026.5.1" } });
+        assert.deepEqual((await applyTransforms(chart, renderedScheduler("dask"))).spec.template.spec.containers[0].args, ["dask-scheduler", "--port=8786", "--dashboard-address=:8787"]);
+        assert.deepEqual((await applyTransforms(chart, renderedWorker("dask"))).spec.template.spec.containers[0].args[0], "dask-worker");
+    });
+
+    it("rewrites the commands to `dask scheduler` / `dask worker` for 2026.6.0 and later", async () => {
+        const { chart } = await deploy("modern", { image: { tag: "2026.6.0" } });
+        assert.deepEqual((await applyTransforms(chart, renderedScheduler("dask"))).spec.template.spec.containers[0].args, ["dask", "scheduler", "--port=8786", "--dashboard-address=:8787"]);
+        assert.deepEqual((await applyTransforms(chart, renderedWorker("dask"))).spec.template.spec.containers[0].args,
+            ["dask", "worker", "dask-scheduler:8786", "--nthreads", "1", "--no-dashboard"]);
+    });
+
+    it("follows an explicit entrypoints setting for tags without a version", async () => {
+        const { chart } = await deploy("custom", { image: { tag: "nightly-abc123", entrypoints: "subcommand" } });
+        assert.deepEqual((await applyTransforms(chart, renderedWorker("dask"))).spec.template.spec.containers[0].args.slice(0, 2), ["dask", "worker"]);
+    });
+
+    it("drops spec.replicas from the worker Deployment only when autoscaled", async () => {
+        const manual = (await deploy("manual", { workers: { replicas: 2 } })).chart;
+        assert.equal((await applyTransforms(manual, renderedWorker("dask"))).spec.replicas, 3);
+        const auto = (await deploy("auto", { workers: { autoscaled: true } })).chart;
+        const worker = await applyTransforms(auto, renderedWorker("dask"));
+        assert.equal("replicas" in worker.spec, false);
+        assert.equal((await applyTransforms(auto, renderedScheduler("dask"))).spec.replicas, 1, "the scheduler keeps its single replica");
+    });
+
+    it("adds loadBalancerSourceRanges to LoadBalancer Services, which the chart cannot", async () => {
+        const { chart, cluster } = await deploy("lb", {
+            fullname: "lbdask",
+            scheduler: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["203.0.113.0/24"] } },
+            jupyter: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["198.51.100.7/32"] } },
+        });
+        assert.equal(chart.inputs.values.scheduler.serviceType, "LoadBalancer");
+        assert.deepEqual((await applyTransforms(chart, renderedService("lbdask-scheduler", "LoadBalancer"))).spec.loadBalancerSourceRanges, ["203.0.113.0/24"]);
+        assert.deepEqual((await applyTransforms(chart, renderedService("lbdask-jupyter", "LoadBalancer"))).spec.loadBalancerSourceRanges, ["198.51.100.7/32"]);
+        assert.equal((await applyTransforms(chart, renderedService("other", "LoadBalancer"))).spec.loadBalancerSourceRanges, undefined);
+        assert.equal((await promiseOf(cluster.dashboard)).type, "LoadBalancer");
+    });
+});
+
+describe("DaskCluster argument errors (thrown before anything is registered)", () => {
+    const cases: [string, DaskClusterArgs, string][] = [
+        ["negative replicas", { workers: { replicas: -1 } }, "workers.replicas (-1) must be a whole number >= 0"],
+        ["empty tag", { image: { tag: "" } }, "image.tag (\"\") must be a non-empty image tag"],
+        ["latest tag", { image: { tag: "latest" } }, "image.tag (\"latest\") must be a pinned version"],
+        ["tag without version", { image: { tag: "nightly" } }, "set image.entrypoints"],
+        ["public scheduler without ranges", { scheduler: { service: { type: "LoadBalancer" } } }, "scheduler.service.loadBalancerSourceRanges (unset) must list the CIDR blocks"],
+        ["bad CIDR", { scheduler: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["10.0.0.0/33"] } } }, "scheduler.service.loadBalancerSourceRanges[0] (\"10.0.0.0/33\") must be a CIDR block"],
+        ["ranges without LoadBalancer", { jupyter: { service: { type: "NodePort", loadBalancerSourceRanges: ["10.0.0.0/8"] } } }, "only applies when jupyter.service.type is LoadBalancer"],
+        ["unknown service type", { scheduler: { service: { type: "Ingress" as never } } }, "scheduler.service.type (\"Ingress\") must be one of \"ClusterIP\", \"NodePort\", \"LoadBalancer\""],
+        ["pip spec with a space", { packages: { pip: ["dask-ml; rm -rf /"] } }, "packages.pip[0] (\"dask-ml; rm -rf /\") must be a pip requirement"],
+        ["pip option", { packages: { pip: ["--upgrade"] } }, "packages.pip[0] (\"--upgrade\") must be a pip requirement"],
+        ["conda list not a list", { packages: { conda: "numba" as never } }, "packages.conda (\"numba\") must be a list of strings"],
+        ["apt uppercase", { packages: { apt: ["GraphViz"] } }, "packages.apt[0] (\"GraphViz\") must be a Debian package name"],
+        ["channels without packages", { packages: { condaChannels: ["conda-forge"] } }, "only applies with packages.conda"],
+        ["request above limit", { workers: { resources: { requests: { memory: "8Gi" }, limits: { memory: "4Gi" } } } }, "workers.resources.requests.memory (\"8Gi\") must not exceed workers.resources.limits.memory (4Gi)"],
+        ["zero CPU request", { workers: { resources: { requests: { cpu: "0" } } } }, "workers.resources.requests.cpu (\"0\") must be above 0"],
+        ["bad quantity", { workers: { resources: { limits: { cpu: "two" } } } }, "workers.resources.limits.cpu (\"two\") must be a Kubernetes quantity"],
+        ["package env by hand", { workers: { env: { EXTRA_PIP_PACKAGES: "x" } } }, "workers.env.EXTRA_PIP_PACKAGES (\"x\") is set from packages"],
+        ["chart default password", { jupyter: { password: "dask" } }, "jupyter.password (\"(secret)\") must not be the chart's public default password"],
+        ["short password", { jupyter: { password: "abc" } }, "must be at least 8 characters"],
+        ["bad namespace", { namespace: "Dask_NS" }, "namespace (\"Dask_NS\") must be a DNS-1123 label"],
+        ["missing local chart", { chart: { path: "/nonexistent/dask.tgz" } }, "chart.path (\"/nonexistent/dask.tgz\") must be an existing chart"],
+        ["path with version", { chart: { path: LOCAL_DASK_CHART, version: "2024.1.1" } }, "cannot be combined with chart.repository or chart.version"],
+        ["version range", { chart: { version: "^2024.1.0" } }, "chart.version (\"^2024.1.0\") must be an exact chart version"],
+        ["disabled Jupyter with password", { jupyter: { enabled: false, password: "long enough pw" } }, "jupyter.enabled (false) is false"],
+    ];
+    for (const [title, args, message] of cases) {
+        it(`rejects ${title}`, () => {
+            const before = registered.length;
+            assert.throws(() => new DaskCluster(`bad-${title.replace(/\W+/g, "-")}`, args), (err: unknown) => {
+                assert.ok(err instanceof InvalidArgsError);
+                assert.ok(err.message.includes(message), `expected "${message}" in:\n${err.message}`);
+                return true;
+            });
+            assert.equal(registered.length, before, "nothing was registered");
+        });
+    }
+
+    it("never echoes a rejected password", () => {
+        assert.throws(() => new DaskCluster("pwleak", { jupyter: { password: "short" } }), (err: Error) => !err.message.includes("short\""));
+    });
+
+    it("lists every problem at once", () => {
+        assert.throws(() => new DaskCluster("many", { workers: { replicas: -2, threads: 0 }, image: { tag: "" } }), (err: InvalidArgsError) => err.issues.length === 3);
+    });
+});

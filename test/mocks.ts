@@ -1,0 +1,116 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** One resource registration the mock saw. */
+export interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    provider?: string;
+    transforms: pulumi.ResourceTransform[];
+}
+
+/** Outputs the engine would add for types whose outputs are not their inputs. */
+function providerOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { result: `generated-password-${name}` };
+        case "random:index/randomString:RandomString":
+            return { result: "saltsaltsalt" };
+        case "kubernetes:helm.sh/v4:Chart":
+            return { resources: [] };
+        case "awsx:ec2:Vpc":
+            return { vpcId: "vpc-123", publicSubnetIds: ["subnet-pub-a", "subnet-pub-b"], privateSubnetIds: ["subnet-priv-a", "subnet-priv-b"] };
+        case "eks:index:Cluster":
+            return {
+                kubeconfigJson: "{\"apiVersion\":\"v1\",\"users\":[{\"name\":\"aws\",\"user\":{\"token\":\"eks-token\"}}]}",
+                eksCluster: { name: "dask-eks-1234" },
+                oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC",
+                oidcProviderUrl: "oidc.eks.us-west-2.amazonaws.com/id/ABC",
+            };
+        case "aws:iam/role:Role":
+            return { name: `${name}-7f3a`, arn: `arn:aws:iam::123456789012:role/${name}` };
+        default:
+            return inputs.metadata?.name === undefined && type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm") && type !== "pulumi:providers:kubernetes"
+                ? { metadata: { ...inputs.metadata, name: `${name}-autonamed` } }
+                : {};
+    }
+}
+
+/**
+ * Installs Pulumi mocks that record every registration. Any provider function
+ * call fails the test: nothing here should invoke a provider.
+ */
+export function installMocks(project = "daskk8s", stack = "test"): Registered[] {
+    const registered: Registered[] = [];
+    pulumi.runtime.setMocks({
+        newResource(args) {
+            registered.push({
+                type: args.type,
+                name: args.name,
+                inputs: args.inputs,
+                provider: args.provider,
+                transforms: (args as { transforms?: pulumi.ResourceTransform[] }).transforms ?? [],
+            });
+            return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs) } };
+        },
+        call(args) {
+            throw new Error(`unexpected provider call ${args.token}(${JSON.stringify(args.inputs)})`);
+        },
+    }, project, stack, false);
+    return registered;
+}
+
+/** The value of an output, once known. */
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((value) => {
+        resolve(value);
+        return value;
+    }));
+}
+
+// The SDK's queue of outstanding resource RPCs (what `pulumi up` waits for
+// before it exits); not in its public types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeState = require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { rpcDone: Promise<void> } } };
+
+/** Waits until the mock has seen every registration made so far. */
+export async function settle(): Promise<void> {
+    let done: Promise<void> | undefined;
+    while (done !== runtimeState.getStore().settings.rpcDone) {
+        done = runtimeState.getStore().settings.rpcDone;
+        await done;
+    }
+}
+
+/** The one registration of `type` whose name is `name`. */
+export function find(registered: Registered[], type: string, name: string): Registered {
+    const matches = registered.filter((r) => r.type === type && r.name === name);
+    if (matches.length !== 1) {
+        const seen = registered.map((r) => `${r.type} ${r.name}`).join("\n  ");
+        throw new Error(`expected one ${type} named ${name}, found ${matches.length}; registered:\n  ${seen}`);
+    }
+    return matches[0];
+}
+
+/** Runs a registration's transforms on a rendered object, as the engine would. */
+export async function applyTransforms(registration: Registered, object: { kind: string; [key: string]: unknown }): Promise<Record<string, any>> {
+    let props: Record<string, any> = object;
+    for (const transform of registration.transforms) {
+        const result = await transform({ custom: true, type: `kubernetes:${object.kind}`, name: "child", props, opts: {} });
+        props = (result?.props as Record<string, any>) ?? props;
+    }
+    return props;
+}
+
+// How a secret input reaches the mock: Pulumi's wire form for secrets.
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** The plain value of an input that must have arrived as a secret; fails otherwise. */
+export function secretInput(value: unknown): any {
+    const wrapped = value as Record<string, unknown> | undefined;
+    if (wrapped?.[SIG_KEY] !== SECRET_SIG) {
+        throw new Error(`expected a secret, got plaintext ${JSON.stringify(value)}`);
+    }
+    return wrapped.value;
+}
