@@ -13,7 +13,7 @@ import { validateEksTargetArgs } from "./components/EksTarget";
 import { validateKubeconfigTargetArgs } from "./components/KubeconfigTarget";
 import { validateMetricsServerArgs } from "./components/MetricsServer";
 import { validateWorkerAutoscalerArgs } from "./components/WorkerAutoscaler";
-import { ArgIssue, formatIssues, show } from "./components/validation";
+import { ArgIssue, formatIssue, show } from "./components/validation";
 import { passwordProblem } from "./components/jupyterPassword";
 
 const strings = z.array(z.string());
@@ -157,7 +157,7 @@ function shapeProblems(issues: z.core.$ZodIssue[], input: unknown, project: stri
                     return `${issue.path.length ? `${key}.` : `${project}:`}${k} is not a known setting (known here: ${known})`;
                 });
             case "invalid_type":
-                return [`${key} (${show(value)}) must be ${issue.expected === "int" ? "a whole number" : `a ${issue.expected}`}`];
+                return [`${key} (${show(value)}) must be ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`];
             case "invalid_value":
                 return [`${key} (${show(value)}) must be one of ${issue.values.map((v) => show(v)).join(", ")}`];
             default:
@@ -181,7 +181,7 @@ function shapeAt(path: PropertyKey[]): Record<string, unknown> {
 }
 
 function prefixed(issues: ArgIssue[], configKey: string): string[] {
-    return issues.length ? formatIssues(issues, `${configKey}.`).split("\n") : [];
+    return issues.map((issue) => formatIssue(issue, `${configKey}.`));
 }
 
 function crossChecks(config: StackShape, project: string, env: NodeJS.ProcessEnv): string[] {

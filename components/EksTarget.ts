@@ -65,7 +65,7 @@ export function validateEksTargetArgs(args: EksTargetArgs): ArgIssue[] {
     issues.matches("vpcCidr", args.vpcCidr, IPV4_CIDR, "an IPv4 CIDR block such as 10.0.0.0/16");
     if (args.network !== undefined) {
         if (args.vpcCidr !== undefined) {
-            issues.add("vpcCidr", args.vpcCidr, "cannot be combined with network (the VPC exists already)");
+            issues.add("vpcCidr", args.vpcCidr, "cannot be combined with {{network}} (the VPC exists already)");
         }
         for (const key of ["publicSubnetIds", "privateSubnetIds"] as const) {
             if ((args.network[key]?.length ?? 0) < 2) {

@@ -50,7 +50,7 @@ export function validateMetricsServerArgs(args: MetricsServerArgs): ArgIssue[] {
     if (args.mode === "existing") {
         for (const key of ["namespace", "kubeletInsecureTls", "chart", "values"] as const) {
             if (args[key] !== undefined) {
-                issues.add(key, key === "kubeletInsecureTls" ? args[key] : "(set)", "only applies when mode is \"chart\" (mode is \"existing\": nothing is deployed)");
+                issues.add(key, key === "kubeletInsecureTls" ? args[key] : "(set)", "only applies when {{mode}} is \"chart\" (it is \"existing\": nothing is deployed)");
             }
         }
     }

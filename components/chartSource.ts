@@ -31,7 +31,7 @@ export function checkChartSource(issues: IssueList, prefix: string, source: Char
     }
     if (source.path !== undefined) {
         if (source.repository !== undefined || source.version !== undefined) {
-            issues.add(`${prefix}.path`, source.path, `cannot be combined with ${prefix}.repository or ${prefix}.version: a local chart has its own version`);
+            issues.add(`${prefix}.path`, source.path, `cannot be combined with {{${prefix}.repository}} or {{${prefix}.version}}: a local chart has its own version`);
         }
         if (!fs.existsSync(source.path)) {
             issues.add(`${prefix}.path`, source.path, "must be an existing chart .tgz file or chart directory");

@@ -54,11 +54,11 @@ function checkExposure(issues: IssueList, path: string, exposure: ServiceExposur
     checkList(issues, `${path}.loadBalancerSourceRanges`, ranges, isCidr, "a CIDR block such as 203.0.113.0/24");
     if (exposure.type === "LoadBalancer" && (ranges === undefined || ranges.length === 0)) {
         issues.add(`${path}.loadBalancerSourceRanges`, ranges,
-            `must list the CIDR blocks allowed to reach the ${role} when ${path}.type is LoadBalancer ` +
+            `must list the CIDR blocks allowed to reach the ${role} when {{${path}.type}} is LoadBalancer ` +
             "(anyone who reaches the Dask scheduler can run code on the workers; write [\"0.0.0.0/0\"] only if you mean it)");
     }
     if (exposure.type !== "LoadBalancer" && ranges !== undefined) {
-        issues.add(`${path}.loadBalancerSourceRanges`, ranges, `only applies when ${path}.type is LoadBalancer (got ${exposure.type ?? "ClusterIP"})`);
+        issues.add(`${path}.loadBalancerSourceRanges`, ranges, `only applies when {{${path}.type}} is LoadBalancer (it is ${exposure.type ?? "ClusterIP"})`);
     }
 }
 
@@ -79,7 +79,7 @@ export function checkResources(issues: IssueList, path: string, resources: Conta
         const request = parseQuantity(resources?.requests?.[name] ?? "");
         const limit = parseQuantity(resources?.limits?.[name] ?? "");
         if (request !== undefined && limit !== undefined && request > limit) {
-            issues.add(`${path}.requests.${name}`, resources!.requests![name], `must not exceed ${path}.limits.${name} (${resources!.limits![name]})`);
+            issues.add(`${path}.requests.${name}`, resources!.requests![name], `must not exceed {{${path}.limits.${name}}} (${resources!.limits![name]})`);
         }
     }
 }
@@ -102,7 +102,7 @@ export function validateDaskClusterArgs(args: DaskClusterArgs): ArgIssue[] {
     } else if (tag === "latest") {
         issues.add("image.tag", tag, "must be a pinned version such as 2024.1.0: `latest` changes under a running cluster and mismatches clients");
     } else if (entrypointsFor(tag, image.entrypoints ?? "auto") === undefined) {
-        issues.add("image.tag", tag, "has no calendar version (YYYY.M.P) to choose the entry points from: set image.entrypoints to \"legacy\" or \"subcommand\"");
+        issues.add("image.tag", tag, "has no calendar version (YYYY.M.P) to choose the entry points from: set {{image.entrypoints}} to \"legacy\" or \"subcommand\"");
     }
 
     checkExposure(issues, "scheduler.service", args.scheduler?.service, "scheduler (port 8786) and dashboard");
@@ -116,7 +116,7 @@ export function validateDaskClusterArgs(args: DaskClusterArgs): ArgIssue[] {
         if (!ENV_NAME.test(name)) {
             issues.add(`workers.env.${name}`, name, "must be an environment variable name (letters, digits, _)");
         } else if ((PACKAGE_ENV as readonly string[]).includes(name)) {
-            issues.add(`workers.env.${name}`, known(workers.env![name]), "is set from packages: list the packages under packages instead");
+            issues.add(`workers.env.${name}`, known(workers.env![name]), "is set from {{packages}}: list the packages there instead");
         }
     }
 
@@ -126,7 +126,7 @@ export function validateDaskClusterArgs(args: DaskClusterArgs): ArgIssue[] {
     checkList(issues, "packages.condaChannels", packages.condaChannels, CONDA_CHANNEL, "a conda channel name or URL such as conda-forge");
     checkList(issues, "packages.apt", packages.apt, APT_SPEC, "a Debian package name such as graphviz or graphviz=2.42.2-7");
     if (packages.condaChannels?.length && !packages.conda?.length) {
-        issues.add("packages.condaChannels", packages.condaChannels, "only applies with packages.conda, which is empty");
+        issues.add("packages.condaChannels", packages.condaChannels, "only applies with {{packages.conda}}, which is empty");
     }
 
     const jupyter = args.jupyter ?? {};
@@ -138,7 +138,7 @@ export function validateDaskClusterArgs(args: DaskClusterArgs): ArgIssue[] {
     checkExposure(issues, "jupyter.service", jupyter.service, "notebook");
     checkResources(issues, "jupyter.resources", jupyter.resources, false);
     if (jupyter.enabled === false && (jupyter.password !== undefined || jupyter.service !== undefined)) {
-        issues.add("jupyter.enabled", false, "is false, yet jupyter.password or jupyter.service is set: enable Jupyter or drop them");
+        issues.add("jupyter.enabled", false, "is false, yet {{jupyter.password}} or {{jupyter.service}} is set: enable Jupyter or drop them");
     }
     return issues.issues;
 }

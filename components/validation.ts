@@ -19,9 +19,14 @@ export function show(value: unknown): string {
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** `workers.replicas (-1) must be a whole number >= 0`, each prefixed by `keyPrefix`. */
-export function formatIssues(issues: ArgIssue[], keyPrefix = ""): string {
-    return issues.map((i) => `${keyPrefix}${i.path} (${show(i.value)}) ${i.rule}`).join("\n");
+/**
+ * `workers.replicas (-1) must be a whole number >= 0`. Other arguments named in
+ * a rule are written `{{path}}`; `keyPrefix` goes before every path, so that
+ * stack config errors name full config keys.
+ */
+export function formatIssue(issue: ArgIssue, keyPrefix = ""): string {
+    const rule = issue.rule.replace(/\{\{([^}]+)\}\}/g, (_, path: string) => `${keyPrefix}${path}`);
+    return `${keyPrefix}${issue.path} (${show(issue.value)}) ${rule}`;
 }
 
 /** Thrown by a component constructor before it registers anything. */
@@ -31,7 +36,7 @@ export class InvalidArgsError extends Error {
         readonly resourceName: string,
         readonly issues: ArgIssue[],
     ) {
-        super(`${component} "${resourceName}" has invalid arguments:\n${formatIssues(issues, "  ")}`);
+        super(`${component} "${resourceName}" has invalid arguments:\n${issues.map((i) => `  ${formatIssue(i)}`).join("\n")}`);
         this.name = "InvalidArgsError";
     }
 }
@@ -78,7 +83,7 @@ export class IssueList {
         const lo = known(low);
         const hi = known(high);
         if (lo !== undefined && hi !== undefined && lo > hi) {
-            this.add(lowPath, lo, `must not exceed ${highPath} (${hi})`);
+            this.add(lowPath, lo, `must not exceed {{${highPath}}} (${hi})`);
         }
     }
 

@@ -7,6 +7,14 @@ export interface Registered {
     inputs: Record<string, any>;
     provider?: string;
     transforms: pulumi.ResourceTransform[];
+    /** URNs this resource waits for (its dependsOn and input dependencies). */
+    dependencies: string[];
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getDependenciesList(): string[];
 }
 
 /** Outputs the engine would add for types whose outputs are not their inputs. */
@@ -42,6 +50,7 @@ function providerOutputs(type: string, name: string, inputs: Record<string, any>
  */
 export function installMocks(project = "daskk8s", stack = "test"): Registered[] {
     const registered: Registered[] = [];
+    const dependencies = new Map<string, string[]>();
     pulumi.runtime.setMocks({
         newResource(args) {
             registered.push({
@@ -50,6 +59,7 @@ export function installMocks(project = "daskk8s", stack = "test"): Registered[] 
                 inputs: args.inputs,
                 provider: args.provider,
                 transforms: (args as { transforms?: pulumi.ResourceTransform[] }).transforms ?? [],
+                dependencies: dependencies.get(`${args.type}::${args.name}`) ?? [],
             });
             return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs) } };
         },
@@ -57,6 +67,14 @@ export function installMocks(project = "daskk8s", stack = "test"): Registered[] 
             throw new Error(`unexpected provider call ${args.token}(${JSON.stringify(args.inputs)})`);
         },
     }, project, stack, false);
+    // The mock interface does not pass dependencies on; read them off the
+    // registration request before the mock monitor handles it.
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, callback: unknown): unknown };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+        dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+        return register(req, callback);
+    };
     return registered;
 }
 

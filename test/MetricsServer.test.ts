@@ -1,0 +1,52 @@
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as path from "path";
+import { find, installMocks, promiseOf, settle } from "./mocks";
+import { MetricsServer, MetricsServerArgs } from "../components/MetricsServer";
+import { InvalidArgsError } from "../components/validation";
+
+const registered = installMocks();
+const LOCAL_CHART = path.join(__dirname, "..", "..", "shared", "charts", "metrics-server-3.13.1.tgz");
+
+describe("MetricsServer", () => {
+    it("deploys metrics-server 3.13.1 into kube-system with kubelet TLS verified by default", async () => {
+        const server = new MetricsServer("ms-default", {});
+        await settle();
+        const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "ms-default-chart");
+        assert.equal(chart.inputs.chart, "metrics-server");
+        assert.equal(chart.inputs.version, "3.13.1");
+        assert.deepEqual(chart.inputs.repositoryOpts, { repo: "https://kubernetes-sigs.github.io/metrics-server/" });
+        assert.equal(chart.inputs.namespace, "kube-system");
+        assert.deepEqual(chart.inputs.values, { fullnameOverride: "metrics-server", args: [] });
+        assert.equal(await promiseOf(server.mode), "chart");
+        assert.equal(await promiseOf(server.apiServiceName), "v1beta1.metrics.k8s.io");
+    });
+
+    it("adds --kubelet-insecure-tls only when asked (minikube) and merges values", async () => {
+        new MetricsServer("ms-minikube", { kubeletInsecureTls: true, chart: { path: LOCAL_CHART }, values: { replicas: 2 } });
+        await settle();
+        const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "ms-minikube-chart");
+        assert.equal(chart.inputs.chart, LOCAL_CHART);
+        assert.deepEqual(chart.inputs.values, { fullnameOverride: "metrics-server", args: ["--kubelet-insecure-tls"], replicas: 2 });
+    });
+
+    it("deploys nothing in existing mode, where the cluster's own server answers", async () => {
+        const before = registered.length;
+        const server = new MetricsServer("ms-existing", { mode: "existing" });
+        await settle();
+        assert.deepEqual(registered.slice(before).map((r) => r.type), ["daskk8s:index:MetricsServer"]);
+        assert.equal(await promiseOf(server.mode), "existing");
+    });
+
+    const cases: [string, MetricsServerArgs, string][] = [
+        ["an unknown mode", { mode: "addon" as never }, "mode (\"addon\") must be one of \"chart\", \"existing\""],
+        ["chart settings in existing mode", { mode: "existing", kubeletInsecureTls: true }, "kubeletInsecureTls (true) only applies when mode is \"chart\""],
+        ["a missing local chart", { chart: { path: "/nope/metrics-server.tgz" } }, "chart.path (\"/nope/metrics-server.tgz\") must be an existing chart"],
+        ["a bad namespace", { namespace: "Kube System" }, "namespace (\"Kube System\") must be a DNS-1123 label"],
+    ];
+    for (const [title, args, message] of cases) {
+        it(`rejects ${title}`, () => {
+            assert.throws(() => new MetricsServer("ms-bad", args), (err: Error) => err instanceof InvalidArgsError && err.message.includes(message));
+        });
+    }
+});

@@ -1,0 +1,119 @@
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { StackConfigError, loadStackConfig } from "../config";
+import { stackFileConfig, writeKubeconfig } from "./stackConfig";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-config-"));
+const env = { KUBECONFIG: writeKubeconfig(dir, ["minikube", "kind-ci"]) };
+
+function load(values: Record<string, string>, stack = "minikube", secretKeys: string[] = []) {
+    return loadStackConfig({ project: "daskk8s", stack, values, secretKeys, env });
+}
+
+function minikubeWith(overrides: Record<string, unknown>): Record<string, string> {
+    const values = stackFileConfig("minikube");
+    for (const [key, value] of Object.entries(overrides)) {
+        values[`daskk8s:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return values;
+}
+
+function assertRejects(values: Record<string, string>, expected: string, secretKeys: string[] = []) {
+    assert.throws(() => load(values, "minikube", secretKeys), (err: unknown) => {
+        assert.ok(err instanceof StackConfigError, String(err));
+        assert.ok(err.message.startsWith("Invalid stack configuration in Pulumi.minikube.yaml"), err.message);
+        assert.ok(err.message.includes(expected), `expected "${expected}" in:\n${err.message}`);
+        return true;
+    });
+}
+
+describe("stack config: the committed stacks", () => {
+    it("minikube: context minikube, NodePort services, metrics-server with insecure kubelet TLS, HPA 1-3", () => {
+        const s = load(stackFileConfig("minikube"));
+        assert.deepEqual(s.target, { kind: "kubeconfig", args: { context: "minikube" } });
+        assert.equal(s.dask.scheduler?.service?.type, "NodePort");
+        assert.equal(s.dask.jupyter?.service?.type, "NodePort");
+        assert.equal(s.dask.workers?.autoscaled, true);
+        assert.deepEqual(s.metricsServer, { mode: "chart", kubeletInsecureTls: true });
+        assert.deepEqual(s.autoscaling, { minReplicas: 1, maxReplicas: 3, targetCpuUtilization: 70 });
+    });
+
+    it("dev: EKS with 1-4 nodes, LoadBalancers with source ranges, HPA 1-3", () => {
+        const s = loadStackConfig({ project: "daskk8s", stack: "dev", values: stackFileConfig("dev"), secretKeys: [], env });
+        assert.equal(s.target.kind, "eks");
+        assert.deepEqual(s.target.args, { kubernetesVersion: "1.34", instanceTypes: ["t3.xlarge"], minNodes: 1, desiredNodes: 2, maxNodes: 4, nodeDiskSizeGb: 50 });
+        assert.deepEqual(s.dask.scheduler?.service, { type: "LoadBalancer", loadBalancerSourceRanges: ["203.0.113.0/24"] });
+        assert.deepEqual(s.autoscaling, { minReplicas: 1, maxReplicas: 3, targetCpuUtilization: 70 });
+    });
+
+    it("turns autoscaling off on request, so workers keep their replica count", () => {
+        const s = load(minikubeWith({ autoscaling: { enabled: false }, dask: { workers: { replicas: 4 } } }));
+        assert.equal(s.autoscaling, undefined);
+        assert.deepEqual(s.dask.workers, { replicas: 4, autoscaled: false });
+    });
+
+    it("passes a secret Jupyter password through", () => {
+        const s = load(minikubeWith({ jupyterPassword: "a long password" }), "minikube", ["daskk8s:jupyterPassword"]);
+        assert.equal(s.jupyterPassword, "a long password");
+    });
+});
+
+describe("stack config: each bad setting fails with the file, key, value and what is allowed", () => {
+    it("an unknown target", () => assertRejects(minikubeWith({ target: "gke" }), "daskk8s:target (\"gke\") must be one of \"eks\", \"minikube\", \"existing\""));
+    it("a missing target", () => {
+        const values = stackFileConfig("minikube");
+        delete values["daskk8s:target"];
+        assertRejects(values, "daskk8s:target (unset) must be one of");
+    });
+    it("autoscaling min above max", () => assertRejects(minikubeWith({ autoscaling: { minReplicas: 5, maxReplicas: 3 } }),
+        "daskk8s:autoscaling.minReplicas (5) must not exceed daskk8s:autoscaling.maxReplicas (3)"));
+    it("a CPU target outside 1-100", () => assertRejects(minikubeWith({ autoscaling: { targetCpuUtilization: 120 } }),
+        "daskk8s:autoscaling.targetCpuUtilization (120) must be a whole number from 1 to 100"));
+    it("negative worker replicas", () => assertRejects(minikubeWith({ autoscaling: { enabled: false }, dask: { workers: { replicas: -2 } } }),
+        "daskk8s:dask.workers.replicas (-2) must be a whole number >= 0"));
+    it("replicas that are not a number", () => assertRejects(minikubeWith({ dask: { workers: { replicas: "three" } } }),
+        "daskk8s:dask.workers.replicas (\"three\") must be a number"));
+    it("a public scheduler without source ranges", () => assertRejects(minikubeWith({ dask: { scheduler: { service: { type: "LoadBalancer" } } } }),
+        "daskk8s:dask.scheduler.service.loadBalancerSourceRanges (unset) must list the CIDR blocks allowed to reach the scheduler"));
+    it("a package list that is a string", () => assertRejects(minikubeWith({ dask: { packages: { pip: "dask-ml s3fs" } } }),
+        "daskk8s:dask.packages.pip (\"dask-ml s3fs\") must be an array"));
+    it("a package spec with shell syntax", () => assertRejects(minikubeWith({ dask: { packages: { pip: ["dask-ml", "s3fs && curl x"] } } }),
+        "daskk8s:dask.packages.pip[1] (\"s3fs && curl x\") must be a pip requirement"));
+    it("an empty image tag", () => assertRejects(minikubeWith({ dask: { image: { tag: "" } } }),
+        "daskk8s:dask.image.tag (\"\") must be a non-empty image tag"));
+    it("a typo in a top-level key", () => assertRejects(minikubeWith({ autoscalling: { minReplicas: 1 } }),
+        "daskk8s:autoscalling is not a known setting (known here: target, kubeconfig, eks, dask, jupyterPassword, metricsServer, autoscaling)"));
+    it("a typo in a nested key", () => assertRejects(minikubeWith({ dask: { workers: { replica: 2 } } }),
+        "daskk8s:dask.workers.replica is not a known setting (known here: replicas, resources, threads, env)"));
+    it("a metrics-server mode that does not exist", () => assertRejects(minikubeWith({ metricsServer: { mode: "addon" } }),
+        "daskk8s:metricsServer.mode (\"addon\") must be one of \"chart\", \"existing\""));
+    it("a kubeconfig context that does not exist", () => assertRejects(minikubeWith({ kubeconfig: { context: "prod" } }),
+        "daskk8s:kubeconfig.context (\"prod\") must be a context in"));
+    it("EKS settings on a minikube stack", () => assertRejects(minikubeWith({ eks: { minNodes: 1 } }),
+        "daskk8s:eks (set) only applies to target eks; target is minikube"));
+    it("a Jupyter password stored in plaintext", () => assertRejects(minikubeWith({ jupyterPassword: "a long password" }),
+        "daskk8s:jupyterPassword is stored in plaintext: set it with `pulumi config set --secret jupyterPassword`"));
+    it("the chart's default Jupyter password, without echoing it", () => {
+        assertRejects(minikubeWith({ jupyterPassword: "dask" }), "daskk8s:jupyterPassword (secret) must not be the chart's public default password", ["daskk8s:jupyterPassword"]);
+    });
+    it("a worker CPU request above its limit", () => assertRejects(minikubeWith({ dask: { workers: { resources: { requests: { cpu: "2" }, limits: { cpu: "1" } } } } }),
+        "daskk8s:dask.workers.resources.requests.cpu (\"2\") must not exceed daskk8s:dask.workers.resources.limits.cpu (1)"));
+    it("EKS without a region", () => {
+        const values = stackFileConfig("dev");
+        delete values["aws:region"];
+        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "dev", values, secretKeys: [], env }),
+            /Pulumi\.dev\.yaml[\s\S]*aws:region \(unset\) is required for target eks/);
+    });
+    it("EKS node counts out of order", () => {
+        const values = { ...stackFileConfig("dev"), "daskk8s:eks": JSON.stringify({ minNodes: 3, desiredNodes: 2 }) };
+        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "dev", values, secretKeys: [], env }),
+            /daskk8s:eks\.minNodes \(3\) must not exceed daskk8s:eks\.desiredNodes \(2\)/);
+    });
+    it("reports every problem in one go", () => {
+        assert.throws(() => load(minikubeWith({ autoscaling: { minReplicas: 5, maxReplicas: 3, targetCpuUtilization: 0 } })),
+            (err: StackConfigError) => err.lines.length === 2);
+    });
+});
