@@ -75,7 +75,9 @@ export class WorkerAutoscaler extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { parent: this });
+        // Children do not inherit a component's dependsOn: pass it on, so the
+        // HPA is created only once the metrics server is ready.
+        }, { parent: this, dependsOn: opts?.dependsOn });
 
         this.hpaName = hpa.metadata.name;
         this.registerOutputs({ hpaName: this.hpaName });

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
 import { find, installMocks, promiseOf, settle } from "./mocks";
 import { WorkerAutoscaler, WorkerAutoscalerArgs } from "../components/WorkerAutoscaler";
 import { InvalidArgsError } from "../components/validation";
@@ -40,6 +41,14 @@ describe("WorkerAutoscaler", () => {
         assert.deepEqual([spec.minReplicas, spec.maxReplicas, spec.metrics[0].resource.target.averageUtilization], [2, 10, 50]);
         assert.deepEqual(spec.behavior.scaleDown, { stabilizationWindowSeconds: 30, selectPolicy: "Min", policies: [{ type: "Pods", value: 2, periodSeconds: 15 }] });
         assert.equal(spec.scaleTargetRef.name, "team-worker");
+    });
+
+    it("waits for whatever the caller made it depend on (the metrics server)", async () => {
+        const metrics = new k8s.core.v1.Namespace("metrics-marker", {});
+        new WorkerAutoscaler("hpa-ordered", { namespace: "dask", deploymentName: "dask-worker" }, { dependsOn: [metrics] });
+        await settle();
+        assert.deepEqual(find(registered, HPA, "hpa-ordered-hpa").dependencies, [await promiseOf(metrics.urn)]);
+        assert.deepEqual(find(registered, HPA, "hpa-custom-hpa").dependencies, []);
     });
 
     const base = { namespace: "dask", deploymentName: "dask-worker" };

@@ -1,0 +1,118 @@
+import { describe, it, before } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { Registered, applyTransforms, find, installMocks, promiseOf, settle } from "./mocks";
+import { stackFileConfig, writeKubeconfig } from "./stackConfig";
+
+type Program = Record<string, pulumi.Output<any> | undefined>;
+
+/** Runs index.ts as `pulumi up --stack <stack>` would, against mocks. */
+async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = []): Promise<{ registered: Registered[]; outputs: Program }> {
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    const registered = installMocks("daskk8s", stack);
+    const entry = require.resolve("../index");
+    delete require.cache[entry];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const outputs = require(entry) as Program;
+    await settle();
+    return { registered, outputs };
+}
+
+function renderedWorker() {
+    return { kind: "Deployment", metadata: { name: "dask-worker" }, spec: { replicas: 3, template: { spec: { containers: [{ args: ["dask-worker"] }] } } } };
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-program-"));
+process.env.KUBECONFIG = writeKubeconfig(dir, ["minikube"]);
+
+describe("the program under Pulumi.minikube.yaml", () => {
+    let registered: Registered[];
+    let outputs: Program;
+    before(async () => ({ registered, outputs } = await runProgram("minikube", stackFileConfig("minikube"))));
+
+    it("targets the minikube context with a secret kubeconfig, and every Kubernetes object uses that provider", () => {
+        const provider = find(registered, "pulumi:providers:kubernetes", "cluster-provider");
+        assert.equal(provider.inputs.context, "minikube");
+        const kubernetesObjects = registered.filter((r) => r.type.startsWith("kubernetes:"));
+        assert.ok(kubernetesObjects.length >= 5);
+        for (const r of kubernetesObjects) {
+            assert.match(r.provider ?? "", /::cluster-provider::/, `${r.type} ${r.name} uses the target's provider`);
+        }
+    });
+
+    it("exposes scheduler and Jupyter as NodePort with the stack's worker resources", () => {
+        const values = find(registered, "kubernetes:helm.sh/v4:Chart", "dask-chart").inputs.values;
+        assert.equal(values.scheduler.serviceType, "NodePort");
+        assert.equal(values.jupyter.serviceType, "NodePort");
+        assert.deepEqual(values.worker.resources, { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi" } });
+    });
+
+    it("deploys metrics-server with --kubelet-insecure-tls", () => {
+        assert.deepEqual(find(registered, "kubernetes:helm.sh/v4:Chart", "metrics-server-chart").inputs.values.args, ["--kubelet-insecure-tls"]);
+    });
+
+    it("autoscales the chart's worker Deployment 1-3 at 70% CPU, after the metrics server, without writing replicas", async () => {
+        const hpa = find(registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "workers-hpa");
+        assert.deepEqual(hpa.inputs.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "dask-worker" });
+        assert.deepEqual([hpa.inputs.spec.minReplicas, hpa.inputs.spec.maxReplicas], [1, 3]);
+        assert.equal(hpa.inputs.spec.metrics[0].resource.target.averageUtilization, 70);
+        assert.ok(hpa.dependencies.some((urn) => urn.endsWith("::metrics-server-chart")), `HPA waits for the metrics server: ${hpa.dependencies}`);
+        const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "dask-chart");
+        assert.equal("replicas" in (await applyTransforms(chart, renderedWorker())).spec, false);
+    });
+
+    it("exports the in-cluster scheduler address, endpoints and a secret Jupyter password", async () => {
+        assert.equal(await promiseOf(outputs.schedulerAddress!), "tcp://dask-scheduler.dask.svc.cluster.local:8786");
+        assert.equal(await promiseOf(outputs.workerDeploymentName!), "dask-worker");
+        assert.equal((await promiseOf(outputs.dashboard!)).type, "NodePort");
+        assert.equal(await pulumi.isSecret(outputs.jupyterPassword!), true);
+        assert.equal(await promiseOf(outputs.autoscalerName!), "dask-worker");
+        assert.equal(outputs.kubeconfig, undefined, "an existing cluster's kubeconfig is not re-exported");
+    });
+});
+
+describe("the program under Pulumi.dev.yaml", () => {
+    let registered: Registered[];
+    let outputs: Program;
+    before(async () => ({ registered, outputs } = await runProgram("dev", stackFileConfig("dev"))));
+
+    it("creates an EKS cluster with 1-4 t3.xlarge nodes and uses its provider", () => {
+        const nodes = find(registered, "eks:index:ManagedNodeGroup", "cluster-nodes");
+        assert.deepEqual(nodes.inputs.scalingConfig, { minSize: 1, desiredSize: 2, maxSize: 4 });
+        assert.deepEqual(nodes.inputs.instanceTypes, ["t3.xlarge"]);
+        assert.match(find(registered, "kubernetes:helm.sh/v4:Chart", "dask-chart").provider ?? "", /::cluster-provider::/);
+    });
+
+    it("puts scheduler and Jupyter behind LoadBalancers limited to the configured ranges", async () => {
+        const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "dask-chart");
+        assert.equal(chart.inputs.values.scheduler.serviceType, "LoadBalancer");
+        const service = await applyTransforms(chart, { kind: "Service", metadata: { name: "dask-scheduler" }, spec: { type: "LoadBalancer" } });
+        assert.deepEqual(service.spec.loadBalancerSourceRanges, ["203.0.113.0/24"]);
+    });
+
+    it("verifies kubelet TLS (no insecure flag on EKS) and exports a secret kubeconfig", async () => {
+        assert.deepEqual(find(registered, "kubernetes:helm.sh/v4:Chart", "metrics-server-chart").inputs.values.args, []);
+        assert.equal(await pulumi.isSecret(outputs.kubeconfig!), true);
+        assert.equal(await promiseOf(outputs.clusterName!), "dask-eks-1234");
+    });
+});
+
+describe("the program with bad config", () => {
+    it("fails before registering any resource", async () => {
+        const config = { ...stackFileConfig("minikube"), "daskk8s:autoscaling": JSON.stringify({ minReplicas: 4, maxReplicas: 2 }) };
+        await assert.rejects(runProgram("minikube", config), /Pulumi\.minikube\.yaml[\s\S]*daskk8s:autoscaling\.minReplicas \(4\) must not exceed daskk8s:autoscaling\.maxReplicas \(2\)/);
+        const registered = installMocks("daskk8s", "minikube");
+        assert.equal(registered.length, 0);
+    });
+
+    it("uses a secret Jupyter password from config", async () => {
+        const config = { ...stackFileConfig("minikube"), "daskk8s:jupyterPassword": "correct horse battery" };
+        const { registered, outputs } = await runProgram("minikube", config, ["daskk8s:jupyterPassword"]);
+        assert.equal(registered.filter((r) => r.type === "random:index/randomPassword:RandomPassword").length, 0);
+        assert.equal(await promiseOf(outputs.jupyterPassword!), "correct horse battery");
+        assert.equal(await pulumi.isSecret(outputs.jupyterPassword!), true);
+    });
+});
