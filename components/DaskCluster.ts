@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import * as random from "@pulumi/random";
+import * as crypto from "crypto";
 import { ChartSource, chartLocation } from "./chartSource";
 import { deepMerge } from "./deepMerge";
 import { DEFAULT_DASK_IMAGE, DEFAULT_DASK_IMAGE_TAG, DEFAULT_NOTEBOOK_IMAGE, DaskEntrypointsSetting, entrypointsFor } from "./daskImage";
@@ -10,6 +10,7 @@ import { validateDaskClusterArgs } from "./daskClusterValidation";
 import { ServiceEndpoint, ServiceExposure, serviceEndpoint } from "./serviceEndpoint";
 import { hashJupyterPassword, passwordProblem } from "./jupyterPassword";
 import { throwIfInvalid } from "./validation";
+import { GeneratedText } from "./GeneratedText";
 import { parseQuantity } from "./quantity";
 
 /**
@@ -174,11 +175,13 @@ export class DaskCluster extends pulumi.ComponentResource {
         if (jupyterEnabled) {
             const password = args.jupyter?.password !== undefined
                 ? pulumi.secret(args.jupyter.password)
-                : new random.RandomPassword(`${name}-jupyter-password`, { length: 24, special: false }, { parent: this }).result;
+                : new GeneratedText(`${name}-jupyter-password`, { length: 24 }, { parent: this }).result;
             // A new salt whenever the password changes: the salt is a pod env
             // value, so the notebook restarts and reads the new hash.
-            const salt = new random.RandomString(`${name}-jupyter-salt`, {
-                length: 12, special: false, upper: false, keepers: { password },
+            const salt = new GeneratedText(`${name}-jupyter-salt`, {
+                length: 12,
+                alphabet: "abcdefghijklmnopqrstuvwxyz0123456789",
+                trigger: pulumi.secret(password).apply((p) => crypto.createHash("sha256").update(p).digest("hex")),
             }, { parent: this }).result;
             const hash = pulumi.secret(pulumi.all([password, salt]).apply(([p, s]) => {
                 const problem = passwordProblem(p);

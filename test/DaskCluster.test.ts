@@ -6,9 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { applyTransforms, find, installMocks, promiseOf, secretInput, settle } from "./mocks";
 import { DaskCluster, DaskClusterArgs } from "../components/DaskCluster";
 import { InvalidArgsError } from "../components/validation";
+import { ALPHANUMERIC } from "../components/GeneratedText";
 
 const registered = installMocks();
 const CHART = "kubernetes:helm.sh/v4:Chart";
+const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const LOCAL_DASK_CHART = path.join(__dirname, "..", "..", "shared", "charts", "dask-2024.1.1.tgz");
 
 const ROUTES = "['distributed.http.scheduler.prometheus', 'distributed.http.scheduler.info', 'distributed.http.scheduler.json', " +
@@ -140,8 +142,9 @@ describe("DaskCluster chart and values", () => {
 describe("DaskCluster Jupyter login", () => {
     it("generates a password, keeps it secret, and stores only its salted sha1 hash in a Secret", async () => {
         const { cluster, chart } = await deploy("genpw");
-        const generated = find(registered, "random:index/randomPassword:RandomPassword", "genpw-jupyter-password");
-        assert.deepEqual(generated.inputs, { length: 24, special: false });
+        const generated = find(registered, DYNAMIC, "genpw-jupyter-password");
+        assert.equal(generated.inputs.length, 24);
+        assert.equal(generated.inputs.alphabet, ALPHANUMERIC);
         const password = await promiseOf(cluster.jupyterPassword);
         assert.equal(password, "generated-password-genpw-jupyter-password");
         assert.equal(await pulumi.isSecret(cluster.jupyterPassword), true);
@@ -162,9 +165,10 @@ describe("DaskCluster Jupyter login", () => {
     it("hashes a given password and renews the salt when it changes", async () => {
         const { cluster } = await deploy("givenpw", { jupyter: { password: pulumi.secret("correct horse battery") } });
         assert.equal(registered.filter((r) => r.name === "givenpw-jupyter-password").length, 0);
-        const salt = find(registered, "random:index/randomString:RandomString", "givenpw-jupyter-salt");
-        assert.deepEqual({ ...salt.inputs, keepers: secretInput(salt.inputs.keepers) },
-            { length: 12, special: false, upper: false, keepers: { password: "correct horse battery" } });
+        const salt = find(registered, DYNAMIC, "givenpw-jupyter-salt");
+        assert.deepEqual([salt.inputs.length, salt.inputs.alphabet], [12, "abcdefghijklmnopqrstuvwxyz0123456789"]);
+        // Regenerated whenever the password changes; the password itself is not stored with it.
+        assert.equal(secretInput(salt.inputs.trigger), crypto.createHash("sha256").update("correct horse battery").digest("hex"));
         const digest = crypto.createHash("sha1").update("correct horse batterysaltsaltsalt").digest("hex");
         assert.deepEqual(secretInput(find(registered, "kubernetes:core/v1:Secret", "givenpw-jupyter-login").inputs.stringData), { hash: `sha1:saltsaltsalt:${digest}` });
         assert.equal(await promiseOf(cluster.jupyterPassword), "correct horse battery");

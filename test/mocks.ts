@@ -20,10 +20,8 @@ interface RegisterRequest {
 /** Outputs the engine would add for types whose outputs are not their inputs. */
 function providerOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
     switch (type) {
-        case "random:index/randomPassword:RandomPassword":
-            return { result: `generated-password-${name}` };
-        case "random:index/randomString:RandomString":
-            return { result: "saltsaltsalt" };
+        case "pulumi-nodejs:dynamic:Resource": // GeneratedText
+            return { result: name.endsWith("-salt") ? "saltsaltsalt" : `generated-password-${name}` };
         case "kubernetes:helm.sh/v4:Chart":
             return { resources: [] };
         case "awsx:ec2:Vpc":

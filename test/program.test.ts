@@ -111,7 +111,7 @@ describe("the program with bad config", () => {
     it("uses a secret Jupyter password from config", async () => {
         const config = { ...stackFileConfig("minikube"), "daskk8s:jupyterPassword": "correct horse battery" };
         const { registered, outputs } = await runProgram("minikube", config, ["daskk8s:jupyterPassword"]);
-        assert.equal(registered.filter((r) => r.type === "random:index/randomPassword:RandomPassword").length, 0);
+        assert.equal(registered.filter((r) => r.name === "dask-jupyter-password").length, 0);
         assert.equal(await promiseOf(outputs.jupyterPassword!), "correct horse battery");
         assert.equal(await pulumi.isSecret(outputs.jupyterPassword!), true);
     });

@@ -1,0 +1,203 @@
+/**
+ * The committed minikube stack on a real engine, the real Kubernetes provider
+ * and a real (kwok) control plane: create, autoscale, change, destroy.
+ * The steps run in order and share one stack.
+ */
+import { after, before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import {
+    cluster, kubeconfig, kubectl, kubectlJson, logFile, minikubeConfigHere, observe, removeStack, stackWithConfig, stateFile, waitFor,
+} from "./harness";
+
+const STACK = "it-minikube";
+const NS = "dask";
+const WORKERS = "component=worker";
+
+let stack: Stack;
+let config: Record<string, any>;
+
+async function up(events: EngineEvent[] = []) {
+    const result = await stack.up(observe(STACK, events));
+    assert.equal(result.summary.result, "succeeded");
+    return result;
+}
+
+async function deployment(name: string) {
+    return kubectlJson("-n", NS, "get", "deployment", name);
+}
+
+async function workerReplicas(): Promise<number> {
+    return (await deployment("dask-worker")).spec.replicas;
+}
+
+async function hpaCpu(): Promise<number | undefined> {
+    const hpa = await kubectlJson("-n", NS, "get", "hpa", "dask-worker");
+    return hpa.status?.currentMetrics?.[0]?.resource?.current?.averageUtilization;
+}
+
+/** Resources the engine planned to change, with the property paths it diffs. */
+function plannedChanges(events: EngineEvent[]) {
+    return events
+        .filter((e) => e.resourcePreEvent && e.resourcePreEvent.metadata.op !== "same" && e.resourcePreEvent.metadata.op !== "read")
+        .map((e) => ({ urn: e.resourcePreEvent!.metadata.urn, op: e.resourcePreEvent!.metadata.op, diffs: e.resourcePreEvent!.metadata.diffs ?? [] }));
+}
+
+async function withConfig(change: (c: Record<string, any>) => void) {
+    change(config);
+    stack = await stackWithConfig(STACK, config);
+}
+
+describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () => {
+    before(async () => {
+        await cluster("up");
+        await cluster("usage", "reset");
+        await removeStack(STACK);
+        fs.rmSync(logFile(STACK), { force: true });
+        config = await minikubeConfigHere();
+        // A short, test-only scale-down pace; the committed stack keeps 5 minutes.
+        config["daskk8s:autoscaling"].scaleDown = { stabilizationWindowSeconds: 15, podsPerPeriod: 3, periodSeconds: 15 };
+        stack = await stackWithConfig(STACK, config);
+    });
+
+    after(async () => {
+        await cluster("usage", "reset").catch(() => undefined);
+    });
+
+    it("refuses bad config before touching anything", async () => {
+        const bad = structuredClone(config);
+        bad["daskk8s:autoscaling"].minReplicas = 5;
+        const badStack = await stackWithConfig(STACK, bad);
+        await assert.rejects(badStack.up(observe(STACK)), /Pulumi\.it-minikube\.yaml[\s\S]*daskk8s:autoscaling\.minReplicas \(5\) must not exceed daskk8s:autoscaling\.maxReplicas \(3\)/);
+        const state = await badStack.exportStack();
+        assert.equal((state.deployment.resources ?? []).length, 0, "the failed run left no resource in the state");
+        await assert.rejects(kubectl("get", "namespace", NS), /NotFound/);
+        stack = await stackWithConfig(STACK, config);
+    });
+
+    it("creates scheduler, workers, Jupyter, services and the HPA, all ready", async () => {
+        await up();
+        for (const name of ["dask-scheduler", "dask-worker", "dask-jupyter"]) {
+            const d = await deployment(name);
+            const available = d.status.conditions.find((c: { type: string }) => c.type === "Available");
+            assert.equal(available?.status, "True", `${name} is available`);
+        }
+        const services = await kubectlJson("-n", NS, "get", "services");
+        assert.deepEqual(services.items.map((s: any) => `${s.metadata.name}:${s.spec.type}`).sort(), ["dask-jupyter:NodePort", "dask-scheduler:NodePort"]);
+        const hpa = await kubectlJson("-n", NS, "get", "hpa", "dask-worker");
+        assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "dask-worker" });
+        assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [1, 3]);
+        assert.equal(await workerReplicas(), 1, "no replica count was written; the HPA's minimum holds");
+        const outputs = await stack.outputs();
+        assert.equal(outputs.schedulerAddress.value, "tcp://dask-scheduler.dask.svc.cluster.local:8786");
+        assert.equal(outputs.jupyterPassword.secret, true);
+        assert.equal(typeof outputs.dashboard.value.nodePort, "number", "the dashboard's NodePort is read from the live Service");
+    });
+
+    it("runs the chart's images with the legacy commands, the scheduler API on, Jupyter reading its config", async () => {
+        const scheduler = (await deployment("dask-scheduler")).spec.template.spec.containers[0];
+        assert.equal(scheduler.args[0], "dask-scheduler");
+        assert.match(scheduler.env.find((e: any) => e.name === "DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES").value, /distributed\.http\.scheduler\.api/);
+        const jupyter = (await deployment("dask-jupyter")).spec.template.spec.containers[0];
+        assert.equal(jupyter.env.find((e: any) => e.name === "JUPYTERLAB_ARGS").value, "--config /usr/local/etc/jupyter/jupyter_notebook_config.py");
+        const config = await kubectlJson("-n", NS, "get", "configmap", "dask-jupyter-config");
+        assert.doesNotMatch(config.data["jupyter_notebook_config.py"], /sha1:/, "no password hash in the ConfigMap");
+        const secret = await kubectlJson("-n", NS, "get", "secret", "dask-jupyter-login");
+        assert.match(Buffer.from(secret.data.hash, "base64").toString(), /^sha1:[a-z0-9]{12}:[0-9a-f]{40}$/);
+    });
+
+    it("feeds the HPA a current CPU metric, not <unknown>", async () => {
+        const cpu = await waitFor("the HPA's CPU metric", hpaCpu, 180_000);
+        assert.ok(cpu >= 0 && cpu < 70, `idle workers are below target (${cpu}%)`);
+        assert.match(await kubectl("-n", NS, "top", "pods"), /dask-worker/);
+    });
+
+    it("scales workers to the maximum under load (the tutorial's demo)", async () => {
+        await cluster("usage", "900m", WORKERS); // 180% of the 500m request
+        await waitFor("3 workers", async () => ((await workerReplicas()) === 3 ? true : undefined), 300_000);
+    });
+
+    it("previews no change after the HPA changed the replica count", async () => {
+        assert.equal(await workerReplicas(), 3);
+        const preview = await stack.preview({ ...observe(STACK), expectNoChanges: true });
+        assert.deepEqual(Object.keys(preview.changeSummary).filter((op) => op !== "same"), []);
+    });
+
+    it("returns to the minimum once load drops and the window passes", async () => {
+        await cluster("usage", "reset");
+        await waitFor("1 worker", async () => ((await workerReplicas()) === 1 ? true : undefined), 300_000);
+    });
+
+    it("adds a pip package as an env change of the Dask Deployments only", async () => {
+        await withConfig((c) => { c["daskk8s:dask"].packages = { pip: ["dask-ml"] }; });
+        const events: EngineEvent[] = [];
+        await stack.preview({ ...observe(STACK, events), diff: true });
+        const changes = plannedChanges(events);
+        assert.deepEqual(changes.map((c) => `${c.op} ${c.urn.split("::").pop()}`).sort(),
+            ["update dask-chart:dask/dask-jupyter", "update dask-chart:dask/dask-scheduler", "update dask-chart:dask/dask-worker"]);
+        for (const change of changes) {
+            assert.ok(change.diffs.every((d: string) => /^spec\.template\.spec\.containers\[0\]\.env/.test(d)), `${change.urn}: ${change.diffs}`);
+        }
+        await up();
+        for (const name of ["dask-scheduler", "dask-worker", "dask-jupyter"]) {
+            const env = (await deployment(name)).spec.template.spec.containers[0].env;
+            assert.equal(env.find((e: any) => e.name === "EXTRA_PIP_PACKAGES")?.value, "dask-ml", name);
+        }
+    });
+
+    it("runs `dask scheduler` / `dask worker` for images from 2026.6.0 on", async () => {
+        await withConfig((c) => { c["daskk8s:dask"].image = { tag: "2026.6.0" }; });
+        await up();
+        const scheduler = (await deployment("dask-scheduler")).spec.template.spec.containers[0];
+        const worker = (await deployment("dask-worker")).spec.template.spec.containers[0];
+        assert.equal(scheduler.image, "ghcr.io/dask/dask:2026.6.0");
+        assert.deepEqual(scheduler.args.slice(0, 2), ["dask", "scheduler"]);
+        assert.deepEqual(worker.args.slice(0, 3), ["dask", "worker", "dask-scheduler:8786"]);
+    });
+
+    it("scales by hand through config when autoscaling is off", async () => {
+        await withConfig((c) => {
+            c["daskk8s:autoscaling"] = { enabled: false };
+            c["daskk8s:dask"].workers.replicas = 2;
+        });
+        await up();
+        assert.equal(await workerReplicas(), 2);
+        await assert.rejects(kubectl("-n", NS, "get", "hpa", "dask-worker"), /NotFound/);
+    });
+
+    it("keeps the Jupyter password and the kubeconfig out of state, outputs and logs", async () => {
+        const outputs = await stack.outputs();
+        const password = outputs.jupyterPassword.value as string;
+        assert.equal(password.length, 24);
+        const kubeconfigText = fs.readFileSync(await kubeconfig(), "utf8");
+        const credentials = [...kubeconfigText.matchAll(/(client-key-data|client-certificate-data|token): *(\S+)/g)].map((m) => m[2]);
+        assert.ok(credentials.length > 0, "the kwok kubeconfig carries credentials to look for");
+        const state = fs.readFileSync(stateFile(STACK), "utf8");
+        const logs = fs.readFileSync(logFile(STACK), "utf8");
+        const exported = JSON.stringify(await stack.exportStack());
+        for (const [where, text] of [["state file", state], ["exported state", exported], ["logs", logs]]) {
+            assert.ok(!text.includes(password), `the Jupyter password is not in the ${where}`);
+            for (const credential of credentials) {
+                assert.ok(!text.includes(credential), `kubeconfig credentials are not in the ${where}`);
+            }
+        }
+        assert.match(state, /"ciphertext"/, "secrets are stored encrypted");
+    });
+
+    it("destroys every object it created", async () => {
+        const result = await stack.destroy(observe(STACK));
+        assert.equal(result.summary.result, "succeeded");
+        await waitFor("namespace dask to be gone", async () => {
+            try {
+                await kubectl("get", "namespace", NS);
+                return undefined;
+            } catch (err) {
+                return /NotFound/.test(String(err)) ? true : undefined;
+            }
+        }, 120_000);
+        const leftovers = await kubectl("get", "deployments,services,hpa,secrets,configmaps,serviceaccounts,roles,rolebindings", "-A", "-l", "release=dask", "-o", "name");
+        assert.equal(leftovers.trim(), "");
+        await removeStack(STACK);
+    });
+});
