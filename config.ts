@@ -2,6 +2,7 @@
  * The stack configuration: its shape, and the checks that run before any
  * resource is registered. Pure: index.ts hands it the raw config.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { DaskClusterArgs } from "./components/DaskCluster";
 import type { EksTargetArgs } from "./components/EksTarget";
@@ -122,8 +123,11 @@ export interface RawStackConfig {
     env?: NodeJS.ProcessEnv;
 }
 
-/** Thrown for bad stack config; the message names the stack file and keys. */
-export class StackConfigError extends Error {
+/**
+ * Thrown for bad stack config; the message names the stack file and keys.
+ * A RunError, so Pulumi shows the message without a stack trace.
+ */
+export class StackConfigError extends pulumi.RunError {
     constructor(readonly file: string, readonly lines: string[]) {
         super(`Invalid stack configuration in ${file}; fix these keys and run again (nothing was changed):\n${lines.map((l) => `  ${l}`).join("\n")}`);
         this.name = "StackConfigError";

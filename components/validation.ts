@@ -29,8 +29,11 @@ export function formatIssue(issue: ArgIssue, keyPrefix = ""): string {
     return `${keyPrefix}${issue.path} (${show(issue.value)}) ${rule}`;
 }
 
-/** Thrown by a component constructor before it registers anything. */
-export class InvalidArgsError extends Error {
+/**
+ * Thrown by a component constructor before it registers anything. A RunError,
+ * so Pulumi shows the message without a stack trace.
+ */
+export class InvalidArgsError extends pulumi.RunError {
     constructor(
         readonly component: string,
         readonly resourceName: string,
