@@ -28,6 +28,9 @@ CLUSTER_DIR=$KWOK_WORKDIR/clusters/$NAME
 KUBECONFIG_PATH=$CLUSTER_DIR/kubeconfig.yaml
 export PATH="$BIN:$PATH" # kwokctl looks kubectl up on PATH
 NODES=${DASKK8S_NODES:-3}
+# 0: no metrics-server (to test deploying one from its chart). A second cluster
+# also needs its own DASKK8S_CLUSTER and DASKK8S_KWOK_WORKDIR.
+METRICS_SERVER=${DASKK8S_METRICS_SERVER:-1}
 DEFAULT_CPU=10m # idle pods stay far below any sane HPA target
 
 log() { printf '%s cluster: %s\n' "$(date +%H:%M:%S)" "$*"; }
@@ -148,8 +151,10 @@ up() {
     write_config
     log "creating $NAME (logs: $CLUSTER_DIR/logs)"
     # --kubeconfig "": leave ~/.kube/config alone; tests use our kubeconfig.
+    local extra=()
+    if ((METRICS_SERVER)); then extra+=(--enable metrics-server); fi
     if ! kwokctl --config "$KWOK_WORKDIR/$NAME.yaml" create cluster \
-      --runtime binary --enable metrics-server --kubeconfig "" --wait 2m \
+      --runtime binary "${extra[@]}" --kubeconfig "" --wait 2m \
       >"$KWOK_WORKDIR/create.log" 2>&1; then
       cat "$KWOK_WORKDIR/create.log" >&2
       log "create failed (component logs: $CLUSTER_DIR/logs)"; exit 1
@@ -159,7 +164,9 @@ up() {
   # Keep a usage rule that `usage` set earlier; create the default otherwise.
   kc get clusterresourceusage daskk8s-usage >/dev/null 2>&1 || apply_usage "$DEFAULT_CPU"
   kc wait --for=condition=Ready node --all --timeout=120s >/dev/null
-  kc wait --for=condition=Available apiservice/v1beta1.metrics.k8s.io --timeout=120s >/dev/null
+  if ((METRICS_SERVER)); then
+    kc wait --for=condition=Available apiservice/v1beta1.metrics.k8s.io --timeout=120s >/dev/null
+  fi
   log "ready: $(kc get nodes --no-headers | wc -l) nodes; KUBECONFIG=$KUBECONFIG_PATH"
 }
 
