@@ -41,9 +41,9 @@ fs.mkdirSync(STATE_DIR, { recursive: true });
 fs.mkdirSync(LOG_DIR, { recursive: true });
 
 /** Runs a command; rejects with its output when it fails. */
-export async function run(command: string, args: string[], timeoutMs = 300_000): Promise<string> {
+export async function run(command: string, args: string[], timeoutMs = 300_000, env: NodeJS.ProcessEnv = {}): Promise<string> {
     try {
-        const { stdout } = await exec(command, args, { env: toolEnv(), cwd: REPO, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+        const { stdout } = await exec(command, args, { env: { ...toolEnv(), ...env }, cwd: REPO, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
         return stdout;
     } catch (err) {
         const e = err as { stdout?: string; stderr?: string; message: string };
@@ -52,6 +52,18 @@ export async function run(command: string, args: string[], timeoutMs = 300_000):
 }
 
 export const cluster = (...args: string[]) => run("bash", [path.join(REPO, "scripts", "cluster.sh"), ...args]);
+
+/**
+ * A second kwok cluster without a metrics server, in its own kwok work dir
+ * (so that `down` of one never touches the other).
+ */
+export const BARE_CLUSTER_ENV = {
+    DASKK8S_CLUSTER: "daskk8s-bare",
+    DASKK8S_KWOK_WORKDIR: path.join(TOOLS, "..", "kwok-bare"),
+    DASKK8S_METRICS_SERVER: "0",
+    DASKK8S_NODES: "1",
+};
+export const bareCluster = (...args: string[]) => run("bash", [path.join(REPO, "scripts", "cluster.sh"), ...args], 300_000, BARE_CLUSTER_ENV);
 
 let kubeconfigFile: string | undefined;
 export async function kubeconfig(): Promise<string> {

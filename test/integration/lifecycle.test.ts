@@ -97,6 +97,9 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
         assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "dask-worker" });
         assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [1, 3]);
         assert.equal(await workerReplicas(), 1, "no replica count was written; the HPA's minimum holds");
+        const metricsApi = await kubectlJson("get", "apiservice", "v1beta1.metrics.k8s.io", "--show-managed-fields");
+        assert.ok(!metricsApi.metadata.managedFields.some((f: { manager: string }) => /pulumi/.test(f.manager)),
+            "metricsServer.mode existing leaves the cluster's own metrics API alone (no second server, no takeover)");
         const outputs = await stack.outputs();
         assert.equal(outputs.schedulerAddress.value, "tcp://dask-scheduler.dask.svc.cluster.local:8786");
         assert.equal(outputs.jupyterPassword.secret, true);
