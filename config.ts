@@ -202,7 +202,13 @@ function crossChecks(config: StackShape, project: string, env: NodeJS.ProcessEnv
         }
         problems.push(...prefixed(validateKubeconfigTargetArgs(kubeconfigArgs(config), env), key("kubeconfig")));
     }
-    problems.push(...prefixed(validateDaskClusterArgs(config.dask ?? {}), key("dask")));
+    const autoscaling = config.autoscaling?.enabled !== false;
+    if (autoscaling && config.dask?.workers?.replicas !== undefined) {
+        problems.push(`${key("dask.workers.replicas")} (${config.dask.workers.replicas}) has no effect while ${key("autoscaling.enabled")} is true ` +
+            `(the autoscaler owns the worker count): set ${key("autoscaling.minReplicas")}/${key("autoscaling.maxReplicas")}, or turn autoscaling off`);
+    }
+    problems.push(...prefixed(validateDaskClusterArgs({ ...config.dask, workers: { ...config.dask?.workers, autoscaled: autoscaling } })
+        .filter((issue) => !(autoscaling && issue.path === "workers.replicas")), key("dask")));
     problems.push(...prefixed(validateMetricsServerArgs(config.metricsServer ?? {}), key("metricsServer")));
     if (config.autoscaling?.enabled !== false) {
         const { enabled: _enabled, ...autoscaler } = config.autoscaling ?? {};

@@ -110,6 +110,9 @@ export function validateDaskClusterArgs(args: DaskClusterArgs): ArgIssue[] {
 
     const workers = args.workers ?? {};
     issues.wholeNumber("workers.replicas", workers.replicas, 0);
+    if (workers.autoscaled && workers.replicas !== undefined) {
+        issues.add("workers.replicas", workers.replicas, "has no effect while {{workers.autoscaled}} is true: the autoscaler owns the worker count");
+    }
     issues.wholeNumber("workers.threads", workers.threads, 1);
     checkResources(issues, "workers.resources", workers.resources, true);
     for (const name of Object.keys(workers.env ?? {})) {

@@ -251,6 +251,7 @@ describe("DaskCluster argument errors (thrown before anything is registered)", (
         ["missing local chart", { chart: { path: "/nonexistent/dask.tgz" } }, "chart.path (\"/nonexistent/dask.tgz\") must be an existing chart"],
         ["path with version", { chart: { path: LOCAL_DASK_CHART, version: "2024.1.1" } }, "cannot be combined with chart.repository or chart.version"],
         ["version range", { chart: { version: "^2024.1.0" } }, "chart.version (\"^2024.1.0\") must be an exact chart version"],
+        ["replicas while autoscaled", { workers: { autoscaled: true, replicas: 2 } }, "workers.replicas (2) has no effect while workers.autoscaled is true"],
         ["disabled Jupyter with password", { jupyter: { enabled: false, password: "long enough pw" } }, "jupyter.enabled (false) is false"],
     ];
     for (const [title, args, message] of cases) {

@@ -70,6 +70,8 @@ describe("stack config: each bad setting fails with the file, key, value and wha
     });
     it("autoscaling min above max", () => assertRejects(minikubeWith({ autoscaling: { minReplicas: 5, maxReplicas: 3 } }),
         "daskk8s:autoscaling.minReplicas (5) must not exceed daskk8s:autoscaling.maxReplicas (3)"));
+    it("worker replicas while the autoscaler owns the count", () => assertRejects(minikubeWith({ dask: { workers: { replicas: 4 } } }),
+        "daskk8s:dask.workers.replicas (4) has no effect while daskk8s:autoscaling.enabled is true"));
     it("a CPU target outside 1-100", () => assertRejects(minikubeWith({ autoscaling: { targetCpuUtilization: 120 } }),
         "daskk8s:autoscaling.targetCpuUtilization (120) must be a whole number from 1 to 100"));
     it("negative worker replicas", () => assertRejects(minikubeWith({ autoscaling: { enabled: false }, dask: { workers: { replicas: -2 } } }),
