@@ -24,6 +24,8 @@ npm test
 
 echo "==> toolchain"
 bash scripts/toolchain.sh
+echo "==> actionlint (.github/workflows)"
+"${DASKK8S_TOOLS_DIR:-$HOME/.cache/daskk8s/tools}/bin/actionlint"
 echo "==> local control plane"
 started_cluster=false
 if ! bash scripts/cluster.sh status >/dev/null 2>&1; then

@@ -24,10 +24,11 @@ ETCD_VERSION=3.6.16                       # k8s 1.36 pairs with etcd 3.6
 KWOK_VERSION=0.8.0
 METRICS_SERVER_VERSION=0.8.0
 HELM_VERSION=3.22.0
+ACTIONLINT_VERSION=1.7.12                 # checks .github/workflows
 # Bump when the build recipe itself changes, to force a rebuild of everything.
 RECIPE=1
 
-TOOLS_ALL="kube etcd kwok metrics-server helm pulumi pulumi-language-nodejs pulumi-resource-kubernetes"
+TOOLS_ALL="kube etcd kwok metrics-server helm pulumi pulumi-language-nodejs pulumi-resource-kubernetes actionlint"
 
 # ---- layout ----------------------------------------------------------------
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -179,6 +180,13 @@ build_helm() {
     -o "$BIN/helm" helm.sh/helm/v3/cmd/helm
 }
 
+build_actionlint() {
+  local d; d=$(wrapper actionlint); cd "$d"
+  go get -tool "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
+  gobuild -ldflags "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION" \
+    -o "$BIN/actionlint" github.com/rhysd/actionlint/cmd/actionlint
+}
+
 # ---- per-tool pin and outputs -------------------------------------------------
 pin_of() {
   case $1 in
@@ -191,6 +199,7 @@ pin_of() {
     kwok) echo "$KWOK_VERSION" ;;
     metrics-server) echo "$METRICS_SERVER_VERSION" ;;
     helm) echo "$HELM_VERSION" ;;
+    actionlint) echo "$ACTIONLINT_VERSION" ;;
     *) echo "unknown tool: $1 (known: $TOOLS_ALL)" >&2; exit 2 ;;
   esac
 }
