@@ -1,0 +1,137 @@
+/**
+ * The guardrails as pure functions over resource types and properties, so
+ * that tests can run them without the policy engine. index.ts wires them into
+ * the policy pack.
+ */
+import * as crypto from "crypto";
+
+/** A resource as a stack policy sees it. */
+export interface Seen {
+    type: string;
+    urn: string;
+    props: Record<string, any>;
+}
+
+export interface Violation {
+    urn: string;
+    message: string;
+}
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+const SCHEDULER_PORT = 8786;
+/** The password every copy of the dask chart ships with. */
+const CHART_DEFAULT_PASSWORD = "dask";
+
+/** No LoadBalancer Service without loadBalancerSourceRanges; worded for the Dask scheduler port. */
+export function openLoadBalancer(props: Record<string, any>): string | undefined {
+    const spec = props.spec ?? {};
+    if (spec.type !== "LoadBalancer" || (spec.loadBalancerSourceRanges ?? []).length > 0) {
+        return undefined;
+    }
+    const name = props.metadata?.name ?? "(unnamed)";
+    const ports: { port?: number; targetPort?: number | string }[] = spec.ports ?? [];
+    if (ports.some((p) => p.port === SCHEDULER_PORT || p.targetPort === SCHEDULER_PORT)) {
+        return `Service ${name} exposes the Dask scheduler (port ${SCHEDULER_PORT}) through a LoadBalancer open to everyone: whoever reaches it ` +
+            "can run code on the workers. Set daskk8s:dask.scheduler.service.loadBalancerSourceRanges to your office or VPN CIDRs, or use ClusterIP with kubectl port-forward.";
+    }
+    return `Service ${name} is a LoadBalancer without loadBalancerSourceRanges, open to the whole internet. List the CIDR blocks that may reach it ` +
+        "(for Dask services: daskk8s:dask.<scheduler|jupyter>.service.loadBalancerSourceRanges).";
+}
+
+const keyOf = (namespace: string | undefined, name: string) => `${namespace ?? "default"}/${name}`;
+
+/** Every Deployment a CPU-utilisation HPA targets has a CPU request on each container. */
+export function hpaTargetsWithoutCpuRequests(resources: Seen[]): Violation[] {
+    const deployments = new Map(resources.filter((r) => r.type === DEPLOYMENT)
+        .map((r) => [keyOf(r.props.metadata?.namespace, r.props.metadata?.name), r]));
+    const violations: Violation[] = [];
+    for (const hpa of resources.filter((r) => r.type === HPA)) {
+        const usesCpu = (hpa.props.spec?.metrics ?? []).some((m: any) => m.type === "Resource" && m.resource?.name === "cpu");
+        const target = hpa.props.spec?.scaleTargetRef;
+        if (!usesCpu || target?.kind !== "Deployment") {
+            continue;
+        }
+        const deployment = deployments.get(keyOf(hpa.props.metadata?.namespace, target.name));
+        if (deployment === undefined) {
+            continue; // not in this stack: nothing to check here
+        }
+        for (const container of deployment.props.spec?.template?.spec?.containers ?? []) {
+            if (container.resources?.requests?.cpu === undefined) {
+                violations.push({
+                    urn: deployment.urn,
+                    message: `Deployment ${target.name} is scaled on CPU utilisation by HPA ${hpa.props.metadata?.name}, but its container ${container.name} ` +
+                        "has no CPU request, so the HPA shows <unknown> and never scales. Set daskk8s:dask.workers.resources.requests.cpu.",
+                });
+            }
+        }
+    }
+    return violations;
+}
+
+function isDask(resource: Seen): boolean {
+    return resource.type === DEPLOYMENT && resource.props.spec?.template?.metadata?.labels?.app === "dask";
+}
+
+function tagOf(image: string): string {
+    const lastSegment = image.slice(image.lastIndexOf("/") + 1);
+    const colon = lastSegment.indexOf(":");
+    return colon < 0 ? "" : lastSegment.slice(colon + 1);
+}
+
+/** Dask images are pinned, and scheduler, workers and notebook share one tag. */
+export function unpinnedDaskImages(resources: Seen[]): Violation[] {
+    const violations: Violation[] = [];
+    const tags = new Map<string, string>();
+    for (const deployment of resources.filter(isDask)) {
+        for (const container of deployment.props.spec?.template?.spec?.containers ?? []) {
+            const tag = tagOf(container.image ?? "");
+            if (tag === "" || tag === "latest") {
+                violations.push({
+                    urn: deployment.urn,
+                    message: `Deployment ${deployment.props.metadata?.name} runs ${container.image}: pin a Dask version tag (daskk8s:dask.image.tag), ` +
+                        "never latest or none, so that the cluster does not change under running clients.",
+                });
+            } else {
+                tags.set(deployment.props.metadata?.name, tag);
+            }
+        }
+    }
+    if (new Set(tags.values()).size > 1) {
+        const listed = [...tags].map(([name, tag]) => `${name}=${tag}`).join(", ");
+        violations.push({
+            urn: resources.find(isDask)!.urn,
+            message: `Dask scheduler, workers and notebook run different image tags (${listed}); mismatched Dask versions fail in confusing ways. ` +
+                "Use one daskk8s:dask.image.tag for all of them.",
+        });
+    }
+    return violations;
+}
+
+const HASH = /sha1:([^:'"\s]+):([0-9a-f]{40})/g;
+
+/** A `sha1:<salt>:<hash>` in the props that is the hash of the chart's default password. */
+export function defaultJupyterPassword(props: Record<string, any>): string | undefined {
+    for (const [, salt, digest] of JSON.stringify(props).matchAll(HASH)) {
+        if (crypto.createHash("sha1").update(CHART_DEFAULT_PASSWORD + salt).digest("hex") === digest) {
+            return `${props.kind ?? "Object"} ${props.metadata?.name} holds the hash of the dask chart's public default Jupyter password ("dask"). ` +
+                "Leave daskk8s:jupyterPassword unset to get a generated one, or set your own with `pulumi config set --secret jupyterPassword`.";
+        }
+    }
+    return undefined;
+}
+
+/** Dask worker Deployments set CPU and memory requests and limits. */
+export function workerResourcesMissing(props: Record<string, any>): string | undefined {
+    const labels = props.spec?.template?.metadata?.labels ?? {};
+    if (labels.app !== "dask" || labels.component !== "worker") {
+        return undefined;
+    }
+    const missing = (props.spec?.template?.spec?.containers ?? []).flatMap((c: any) =>
+        ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"]
+            .filter((path) => path.split(".").reduce((node: any, key) => node?.[key], c.resources) === undefined)
+            .map((path) => `${c.name}: ${path}`));
+    return missing.length === 0 ? undefined
+        : `Dask workers need requests and limits (Pending or Evicted pods otherwise); missing ${missing.join(", ")}. ` +
+            "Set daskk8s:dask.workers.resources.";
+}

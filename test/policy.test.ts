@@ -1,0 +1,109 @@
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as crypto from "crypto";
+import { Seen, defaultJupyterPassword, hpaTargetsWithoutCpuRequests, openLoadBalancer, unpinnedDaskImages, workerResourcesMissing } from "../policy/rules";
+
+function daskDeployment(name: string, component: string, image: string, resources?: object): Seen {
+    return {
+        type: "kubernetes:apps/v1:Deployment",
+        urn: `urn:${name}`,
+        props: {
+            metadata: { name, namespace: "dask" },
+            spec: { template: { metadata: { labels: { app: "dask", component } }, spec: { containers: [{ name, image, resources }] } } },
+        },
+    };
+}
+
+const fullResources = { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "1", memory: "4Gi" } };
+const cpuHpa: Seen = {
+    type: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    urn: "urn:hpa",
+    props: {
+        metadata: { name: "dask-worker", namespace: "dask" },
+        spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "dask-worker" },
+            metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+        },
+    },
+};
+
+describe("policy: no-open-load-balancer", () => {
+    const lb = (ports: object[], ranges?: string[]) => ({ metadata: { name: "dask-scheduler" }, spec: { type: "LoadBalancer", ports, loadBalancerSourceRanges: ranges } });
+    it("passes ClusterIP and NodePort Services, and LoadBalancers with source ranges", () => {
+        assert.equal(openLoadBalancer({ spec: { type: "NodePort", ports: [{ port: 8786 }] } }), undefined);
+        assert.equal(openLoadBalancer(lb([{ port: 8786 }], ["203.0.113.0/24"])), undefined);
+    });
+    it("fails an open scheduler LoadBalancer, naming the config key to fix", () => {
+        assert.match(openLoadBalancer(lb([{ port: 8786, targetPort: 8786 }]))!, /exposes the Dask scheduler \(port 8786\)[\s\S]*daskk8s:dask\.scheduler\.service\.loadBalancerSourceRanges/);
+    });
+    it("fails any other open LoadBalancer", () => {
+        assert.match(openLoadBalancer(lb([{ port: 80 }], []))!, /without loadBalancerSourceRanges/);
+    });
+});
+
+describe("policy: cpu-requests-for-cpu-autoscaling", () => {
+    it("passes when the targeted Deployment requests CPU", () => {
+        assert.deepEqual(hpaTargetsWithoutCpuRequests([cpuHpa, daskDeployment("dask-worker", "worker", "ghcr.io/dask/dask:2024.1.0", fullResources)]), []);
+    });
+    it("fails a CPU-scaled Deployment without a CPU request, pointing at the Deployment", () => {
+        const violations = hpaTargetsWithoutCpuRequests([cpuHpa, daskDeployment("dask-worker", "worker", "ghcr.io/dask/dask:2024.1.0", { requests: { memory: "1Gi" } })]);
+        assert.equal(violations.length, 1);
+        assert.equal(violations[0].urn, "urn:dask-worker");
+        assert.match(violations[0].message, /no CPU request, so the HPA shows <unknown>/);
+    });
+    it("ignores HPAs on other metrics and Deployments of other namespaces", () => {
+        const memoryHpa = structuredClone(cpuHpa);
+        memoryHpa.props.spec.metrics[0].resource.name = "memory";
+        const elsewhere = daskDeployment("dask-worker", "worker", "x:1", {});
+        elsewhere.props.metadata.namespace = "other";
+        assert.deepEqual(hpaTargetsWithoutCpuRequests([memoryHpa, daskDeployment("dask-worker", "worker", "x:1", {})]), []);
+        assert.deepEqual(hpaTargetsWithoutCpuRequests([cpuHpa, elsewhere]), []);
+    });
+});
+
+describe("policy: pinned-dask-images", () => {
+    const trio = (schedulerTag: string, workerImage = "ghcr.io/dask/dask:2024.1.0") => [
+        daskDeployment("dask-scheduler", "scheduler", `ghcr.io/dask/dask${schedulerTag}`),
+        daskDeployment("dask-worker", "worker", workerImage),
+        daskDeployment("dask-jupyter", "jupyter", "ghcr.io/dask/dask-notebook:2024.1.0"),
+    ];
+    it("passes one pinned tag everywhere, including a registry with a port", () => {
+        assert.deepEqual(unpinnedDaskImages(trio(":2024.1.0")), []);
+        assert.deepEqual(unpinnedDaskImages(trio(":2024.1.0", "registry.local:5000/dask/dask:2024.1.0")), []);
+    });
+    it("fails latest and untagged images", () => {
+        assert.match(unpinnedDaskImages(trio(":latest"))[0].message, /pin a Dask version tag/);
+        assert.match(unpinnedDaskImages(trio("", "registry.local:5000/dask/dask"))[0].message, /pin a Dask version tag/);
+    });
+    it("fails mixed tags, listing them", () => {
+        const [violation] = unpinnedDaskImages(trio(":2026.6.0"));
+        assert.match(violation.message, /different image tags \(dask-scheduler=2026\.6\.0, dask-worker=2024\.1\.0, dask-jupyter=2024\.1\.0\)/);
+    });
+});
+
+describe("policy: no-default-jupyter-password", () => {
+    it("fails the chart's default hash in its ConfigMap", () => {
+        const config = { kind: "ConfigMap", metadata: { name: "dask-jupyter-config" }, data: { "jupyter_notebook_config.py": "c.NotebookApp.password = 'sha1:aae8550c0a44:9507d45e087d5ee481a5ce9f4f16f37a0867318c'" } };
+        assert.match(defaultJupyterPassword(config)!, /public default Jupyter password/);
+    });
+    it("fails any hash of the password dask, whatever its salt", () => {
+        const digest = crypto.createHash("sha1").update("dask" + "pepper123456").digest("hex");
+        assert.match(defaultJupyterPassword({ kind: "Secret", metadata: { name: "login" }, stringData: { hash: `sha1:pepper123456:${digest}` } })!, /Secret login/);
+    });
+    it("passes another password's hash and configs without one", () => {
+        const digest = crypto.createHash("sha1").update("correct horse battery" + "pepper123456").digest("hex");
+        assert.equal(defaultJupyterPassword({ kind: "Secret", stringData: { hash: `sha1:pepper123456:${digest}` } }), undefined);
+        assert.equal(defaultJupyterPassword({ kind: "ConfigMap", data: { "jupyter_notebook_config.py": "c.NotebookApp.password = ''" } }), undefined);
+    });
+});
+
+describe("policy: worker-resources-set", () => {
+    it("passes workers with requests and limits, and ignores other Deployments", () => {
+        assert.equal(workerResourcesMissing(daskDeployment("dask-worker", "worker", "x:1", fullResources).props), undefined);
+        assert.equal(workerResourcesMissing(daskDeployment("dask-scheduler", "scheduler", "x:1").props), undefined);
+    });
+    it("fails workers missing any of them, listing what is missing", () => {
+        const message = workerResourcesMissing(daskDeployment("dask-worker", "worker", "x:1", { requests: { cpu: "1" } }).props)!;
+        assert.match(message, /missing dask-worker: requests\.memory, dask-worker: limits\.cpu, dask-worker: limits\.memory/);
+    });
+});
