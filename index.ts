@@ -41,8 +41,10 @@ export const jupyter = dask.jupyter;
 export const jupyterPassword = dask.jupyterPassword;
 export const workerDeploymentName = dask.workerDeploymentName;
 export const daskImageTag = dask.imageTag;
-export const autoscalerName = autoscaler ? autoscaler.hpaName : undefined;
+// null rather than undefined: Pulumi drops undefined outputs with a warning.
+export const autoscalerName = autoscaler ? autoscaler.hpaName : pulumi.output(null);
 export const metricsServerMode = metricsServer.mode;
-export const clusterName = target instanceof EksTarget ? target.clusterName : undefined;
-export const kubeconfig = target instanceof EksTarget ? target.kubeconfig : undefined;
-export const oidcProviderArn = target instanceof EksTarget ? target.oidcProviderArn : undefined;
+export const kubeconfig = target.kubeconfig;
+export const cluster = target instanceof EksTarget
+    ? pulumi.output({ type: "eks", name: target.clusterName, oidcProviderArn: target.oidcProviderArn, oidcProviderUrl: target.oidcProviderUrl })
+    : pulumi.output({ type: "kubeconfig", context: target.context });

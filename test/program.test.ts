@@ -70,7 +70,8 @@ describe("the program under Pulumi.minikube.yaml", () => {
         assert.equal((await promiseOf(outputs.dashboard!)).type, "NodePort");
         assert.equal(await pulumi.isSecret(outputs.jupyterPassword!), true);
         assert.equal(await promiseOf(outputs.autoscalerName!), "dask-worker");
-        assert.equal(outputs.kubeconfig, undefined, "an existing cluster's kubeconfig is not re-exported");
+        assert.equal(await pulumi.isSecret(outputs.kubeconfig!), true);
+        assert.deepEqual(await promiseOf(outputs.cluster!), { type: "kubeconfig", context: "minikube" });
     });
 });
 
@@ -96,7 +97,10 @@ describe("the program under Pulumi.dev.yaml", () => {
     it("verifies kubelet TLS (no insecure flag on EKS) and exports a secret kubeconfig", async () => {
         assert.deepEqual(find(registered, "kubernetes:helm.sh/v4:Chart", "metrics-server-chart").inputs.values.args, []);
         assert.equal(await pulumi.isSecret(outputs.kubeconfig!), true);
-        assert.equal(await promiseOf(outputs.clusterName!), "dask-eks-1234");
+        const cluster = await promiseOf(outputs.cluster!);
+        assert.equal(cluster.type, "eks");
+        assert.equal(cluster.name, "dask-eks-1234");
+        assert.match(cluster.oidcProviderArn, /oidc-provider/);
     });
 });
 

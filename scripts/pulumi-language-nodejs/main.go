@@ -8,8 +8,11 @@
 // @pulumi/pulumi itself ships (`@pulumi/pulumi/cmd/run`), so program semantics
 // (config, secrets, TypeScript via ts-node, exit codes) stay those of the SDK.
 //
-// Not supported: synchronous invokes (the deprecated `--sync` pipes), Node.js
-// based provider plugins (RunPlugin), code generation and packing.
+// RunPlugin starts Node.js plugins (policy packs, component providers) through
+// @pulumi/pulumi's `cmd/run-plugin`, as the upstream host does.
+//
+// Not supported: synchronous invokes (the deprecated `--sync` pipes), code
+// generation and packing.
 package main
 
 import (
@@ -231,6 +234,50 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	default:
 		return &pulumirpc.RunResponse{Error: "could not run node: " + err.Error()}, nil
 	}
+}
+
+// RunPlugin runs a plugin written in Node.js (a policy pack, a component
+// provider): `node <nodeargs> @pulumi/pulumi/cmd/run-plugin <dir> <args>`,
+// its output streamed back to the engine.
+func (h *languageHost) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+
+	info := req.GetInfo()
+	opts, err := parseOptions(info)
+	if err != nil {
+		return err
+	}
+	runPath, err := nodeModulePath(info.GetProgramDirectory(), "@pulumi/pulumi/cmd/run-plugin")
+	if err != nil {
+		return err
+	}
+	args := append([]string{}, opts.nodeargs...)
+	args = append(args, runPath, info.GetProgramDirectory())
+	args = append(args, req.GetArgs()...)
+	env := append([]string{}, req.GetEnv()...)
+	if opts.typescript {
+		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
+	}
+	if opts.tsconfig != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+opts.tsconfig)
+	}
+
+	cmd := exec.CommandContext(server.Context(), "node", args...)
+	cmd.Dir = req.GetPwd()
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			return fmt.Errorf("plugin exited with non-zero exit code: %d", exitErr.ExitCode())
+		}
+		return fmt.Errorf("could not run node for plugin %s: %w", info.GetProgramDirectory(), err)
+	}
+	return closer.Close()
 }
 
 type packageJSON struct {

@@ -6,12 +6,14 @@
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
+import * as path from "path";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import {
-    cluster, kubeconfig, kubectl, kubectlJson, logFile, minikubeConfigHere, observe, removeStack, run, stackWithConfig, stateFile, waitFor,
+    REPO, cluster, kubeconfig, kubectl, kubectlJson, logFile, minikubeConfigHere, observe, removeStack, run, stackWithConfig, stateFile, waitFor,
 } from "./harness";
 
 const STACK = "it-minikube";
+const POLICY_PACK = path.join(REPO, "policy");
 const NS = "dask";
 const WORKERS = "component=worker";
 
@@ -41,7 +43,11 @@ async function hpaCpu(): Promise<number | undefined> {
 function plannedChanges(events: EngineEvent[]) {
     return events
         .filter((e) => e.resourcePreEvent && e.resourcePreEvent.metadata.op !== "same" && e.resourcePreEvent.metadata.op !== "read")
-        .map((e) => ({ urn: e.resourcePreEvent!.metadata.urn, op: e.resourcePreEvent!.metadata.op, diffs: e.resourcePreEvent!.metadata.diffs ?? [] }));
+        .map((e) => {
+            const m = e.resourcePreEvent!.metadata;
+            // The Kubernetes provider reports changed paths in detailedDiff.
+            return { urn: m.urn, op: m.op, diffs: Object.keys(m.detailedDiff ?? {}).sort() };
+        });
 }
 
 async function withConfig(change: (c: Record<string, any>) => void) {
@@ -118,6 +124,27 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
         assert.match(Buffer.from(secret.data.hash, "base64").toString(), /^sha1:[a-z0-9]{12}:[0-9a-f]{40}$/);
     });
 
+    it("passes the policy pack as committed", async () => {
+        const preview = await stack.preview({ ...observe(STACK), policyPacks: [POLICY_PACK] });
+        assert.match(preview.stdout, /daskk8s-guardrails/);
+        assert.doesNotMatch(preview.stdout, /\[mandatory\]/);
+    });
+
+    it("blocks, through the policy pack, what the values escape hatch lets past the program's checks", async () => {
+        const bad = structuredClone(config);
+        bad["daskk8s:dask"].values = { scheduler: { serviceType: "LoadBalancer" }, worker: { image: { tag: "latest" } } };
+        const badStack = await stackWithConfig(STACK, bad);
+        try {
+            await assert.rejects(badStack.preview({ ...observe(STACK), policyPacks: [POLICY_PACK] }), (err: Error) => {
+                assert.match(err.message, /\[mandatory\]\s+no-open-load-balancer[\s\S]*exposes the Dask scheduler \(port 8786\)/);
+                assert.match(err.message, /\[mandatory\]\s+pinned-dask-images[\s\S]*runs ghcr\.io\/dask\/dask:latest/);
+                return true;
+            });
+        } finally {
+            stack = await stackWithConfig(STACK, config);
+        }
+    });
+
     it("feeds the HPA a current CPU metric, not <unknown>", async () => {
         const cpu = await waitFor("the HPA's CPU metric", hpaCpu, 180_000);
         assert.ok(cpu >= 0 && cpu < 70, `idle workers are below target (${cpu}%)`);
@@ -157,7 +184,8 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
                 "update daskk8s:index:DaskCluster$kubernetes:helm.sh/v4:Chart$kubernetes:apps/v1:Deployment dask-chart:dask/dask-worker",
             ]);
         for (const change of changes) {
-            assert.ok(change.diffs.every((d: string) => /^spec\.template\.spec\.containers\[0\]\.env/.test(d)), `${change.urn}: ${change.diffs}`);
+            assert.ok(change.diffs.length > 0 && change.diffs.every((d: string) => /^spec\.template\.spec\.containers\[0\]\.env/.test(d)),
+                `${change.urn}: ${change.diffs}`);
         }
         await up();
         for (const name of ["dask-scheduler", "dask-worker", "dask-jupyter"]) {
@@ -184,6 +212,16 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
         await up();
         assert.equal(await workerReplicas(), 2);
         await assert.rejects(kubectl("-n", NS, "get", "hpa", "dask-worker"), /NotFound/);
+    });
+
+    it("previews more workers as a change of the worker Deployment's replicas only", async () => {
+        await withConfig((c) => { c["daskk8s:dask"].workers.replicas = 4; });
+        const events: EngineEvent[] = [];
+        await stack.preview({ ...observe(STACK, events), diff: true });
+        const changes = plannedChanges(events).filter((c) => !c.urn.includes("::pulumi:providers:pulumi-nodejs::"));
+        assert.deepEqual(changes.map((c) => [c.op, c.urn.split("::").pop(), c.diffs]), [["update", "dask-chart:dask/dask-worker", ["spec.replicas"]]]);
+        await up();
+        assert.equal(await workerReplicas(), 4);
     });
 
     it("keeps the Jupyter password and the kubeconfig out of state, outputs and logs", async () => {
