@@ -7,9 +7,10 @@ import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import * as pulumi from "@pulumi/pulumi";
+import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import {
-    REPO, cluster, kubeconfig, kubectl, kubectlJson, logFile, minikubeConfigHere, observe, removeStack, run, stackWithConfig, stateFile, waitFor,
+    REPO, cluster, kubeconfig, kubectl, toolEnv, kubectlJson, logFile, minikubeConfigHere, observe, removeStack, run, stackWithConfig, stateFile, waitFor,
 } from "./harness";
 
 const STACK = "it-minikube";
@@ -250,6 +251,28 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
             }
         }
         assert.match(state, /"ciphertext"/, "secrets are stored encrypted");
+    });
+
+    it("serves its outputs to other stacks through a StackReference", async () => {
+        const consumer = await LocalWorkspace.createOrSelectStack({
+            stackName: "it-consumer",
+            projectName: "daskk8s-consumer",
+            program: async () => {
+                const dask = new pulumi.StackReference(`organization/daskk8s/${STACK}`);
+                return {
+                    scheduler: dask.requireOutput("schedulerAddress"),
+                    dashboardUrl: dask.requireOutput("dashboard").apply((d: { inClusterUrl: string }) => d.inClusterUrl),
+                };
+            },
+        }, { envVars: toolEnv() as Record<string, string> });
+        try {
+            const result = await consumer.up(observe(STACK));
+            assert.equal(result.outputs.scheduler.value, "tcp://dask-scheduler.dask.svc.cluster.local:8786");
+            assert.equal(result.outputs.dashboardUrl.value, "http://dask-scheduler.dask.svc.cluster.local:80");
+        } finally {
+            await consumer.destroy().catch(() => undefined);
+            await consumer.workspace.removeStack("it-consumer", { force: true });
+        }
     });
 
     it("destroys every object it created", async () => {
