@@ -2,7 +2,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "bin/", "dist/", ".tools/", "scripts/", "**/*.mjs", "**/*.js"] },
+    { ignores: ["**/node_modules/", "**/bin/", "dist/", ".tools/", "scripts/", "examples/", "**/*.mjs", "**/*.js", "**/*.d.ts"] },
     ...tseslint.configs.recommended,
     {
         files: ["**/*.ts"],

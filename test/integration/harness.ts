@@ -41,9 +41,9 @@ fs.mkdirSync(STATE_DIR, { recursive: true });
 fs.mkdirSync(LOG_DIR, { recursive: true });
 
 /** Runs a command; rejects with its output when it fails. */
-export async function run(command: string, args: string[], timeoutMs = 300_000, env: NodeJS.ProcessEnv = {}): Promise<string> {
+export async function run(command: string, args: string[], timeoutMs = 300_000, env: NodeJS.ProcessEnv = {}, cwd = REPO): Promise<string> {
     try {
-        const { stdout } = await exec(command, args, { env: { ...toolEnv(), ...env }, cwd: REPO, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+        const { stdout } = await exec(command, args, { env: { ...toolEnv(), ...env }, cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
         return stdout;
     } catch (err) {
         const e = err as { stdout?: string; stderr?: string; message: string };

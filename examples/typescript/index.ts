@@ -1,0 +1,33 @@
+// A stack of its own that uses the components from the package (not from
+// relative source files) with its own Kubernetes provider.
+import * as pulumi from "@pulumi/pulumi";
+import { DaskCluster, KubeconfigTarget, WorkerAutoscaler } from "@daskk8s/components";
+
+const config = new pulumi.Config();
+const chartPath = config.get("daskChartPath");
+
+const cluster = new KubeconfigTarget("cluster", {
+    kubeconfigPath: config.get("kubeconfigPath"),
+    context: config.get("context"),
+});
+const onCluster = { providers: [cluster.provider] };
+
+const dask = new DaskCluster("analytics", {
+    namespace: "analytics",
+    fullname: "analytics",
+    chart: chartPath ? { path: chartPath } : undefined,
+    jupyter: { enabled: false },
+    workers: {
+        autoscaled: true,
+        resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+    },
+}, onCluster);
+
+new WorkerAutoscaler("analytics-workers", {
+    namespace: dask.namespace,
+    deploymentName: dask.workerDeploymentName,
+    maxReplicas: 4,
+}, onCluster);
+
+export const schedulerAddress = dask.schedulerAddress;
+export const workerDeploymentName = dask.workerDeploymentName;
