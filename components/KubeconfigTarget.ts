@@ -47,14 +47,14 @@ function readKubeconfig(file: string): { view: KubeconfigView; problem?: string 
     }
 }
 
-/** Every problem with the args, checked against the kubeconfig file itself. */
-export function validateKubeconfigTargetArgs(args: KubeconfigTargetArgs, env: NodeJS.ProcessEnv = process.env): ArgIssue[] {
+/** Reads the kubeconfig once: its problems, its content and the context to use. */
+function inspectKubeconfig(args: KubeconfigTargetArgs, env: NodeJS.ProcessEnv): { issues: ArgIssue[]; view: KubeconfigView; context?: string } {
     const issues = new IssueList();
     const file = kubeconfigFile(args, env);
     const { view, problem } = readKubeconfig(file);
     if (problem !== undefined) {
         issues.add("kubeconfigPath", file, `${problem}: point kubeconfigPath (or $KUBECONFIG) at a kubeconfig file`);
-        return issues.issues;
+        return { issues: issues.issues, view };
     }
     const context = args.context ?? view.currentContext;
     const available = view.contexts.length > 0 ? view.contexts.join(", ") : "none";
@@ -64,7 +64,12 @@ export function validateKubeconfigTargetArgs(args: KubeconfigTargetArgs, env: No
         const hint = context === "minikube" ? "; start it with `minikube start`" : "";
         issues.add("context", context, `must be a context in ${file} (contexts: ${available})${hint}`);
     }
-    return issues.issues;
+    return { issues: issues.issues, view, context };
+}
+
+/** Every problem with the args, checked against the kubeconfig file itself. */
+export function validateKubeconfigTargetArgs(args: KubeconfigTargetArgs, env: NodeJS.ProcessEnv = process.env): ArgIssue[] {
+    return inspectKubeconfig(args, env).issues;
 }
 
 /**
@@ -81,16 +86,16 @@ export class KubeconfigTarget extends pulumi.ComponentResource {
     public readonly context: pulumi.Output<string>;
 
     constructor(name: string, args: KubeconfigTargetArgs, opts?: pulumi.ComponentResourceOptions) {
-        throwIfInvalid("KubeconfigTarget", name, validateKubeconfigTargetArgs(args));
+        // One read: what is checked is what the provider gets.
+        const { issues, view, context } = inspectKubeconfig(args, process.env);
+        throwIfInvalid("KubeconfigTarget", name, issues);
         super("daskk8s:index:KubeconfigTarget", name, {}, opts);
-        const { view } = readKubeconfig(kubeconfigFile(args));
-        const context = args.context ?? view.currentContext!;
 
         this.kubeconfig = pulumi.secret(view.content!);
-        this.context = pulumi.output(context);
+        this.context = pulumi.output(context!);
         this.provider = new k8s.Provider(`${name}-provider`, {
             kubeconfig: this.kubeconfig,
-            context,
+            context: context!,
         }, { parent: this });
         this.registerOutputs({ kubeconfig: this.kubeconfig, context: this.context });
     }
