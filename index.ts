@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DaskCluster, EksTarget, KubeconfigTarget, MetricsServer, WorkerAutoscaler } from "./components";
+import { DaskCluster, KubeconfigTarget, MetricsServer, WorkerAutoscaler } from "./components/index";
+import { EksTarget } from "./components/eks";
 import { loadStackConfig } from "./config";
 
 // Not in the SDK's type declarations, but exported by its runtime: tells

@@ -111,7 +111,7 @@ export interface DaskClusterArgs {
      * replace). The component's defaults hold unless a key is set here.
      * @default {}
      */
-    values?: Record<string, unknown>;
+    values?: Record<string, any>;
 }
 
 const SIDE_RESOURCES: ContainerResources = { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } };

@@ -72,14 +72,18 @@ export function validateKubeconfigTargetArgs(args: KubeconfigTargetArgs, env: No
     return inspectKubeconfig(args, env).issues;
 }
 
+// The provider is kept outside the class's properties: Pulumi's schema
+// inference (@pulumi/pulumi 3.276) writes a provider-typed output as a broken
+// reference, which fails `pulumi package get-schema`. Other languages build
+// their provider from the `kubeconfig` and `context` outputs instead.
+const providers = new WeakMap<KubeconfigTarget, k8s.Provider>();
+
 /**
  * An existing cluster (minikube, kind, any kubeconfig context) as a
  * Kubernetes provider. A missing file or context fails at once with the list
  * of contexts, rather than hanging on a connection.
  */
 export class KubeconfigTarget extends pulumi.ComponentResource {
-    /** Provider for every Kubernetes resource on this cluster. */
-    public readonly provider: k8s.Provider;
     /** The kubeconfig content (secret). */
     public readonly kubeconfig: pulumi.Output<string>;
     /** The context in use. */
@@ -93,10 +97,15 @@ export class KubeconfigTarget extends pulumi.ComponentResource {
 
         this.kubeconfig = pulumi.secret(view.content!);
         this.context = pulumi.output(context!);
-        this.provider = new k8s.Provider(`${name}-provider`, {
+        providers.set(this, new k8s.Provider(`${name}-provider`, {
             kubeconfig: this.kubeconfig,
             context: context!,
-        }, { parent: this });
+        }, { parent: this }));
         this.registerOutputs({ kubeconfig: this.kubeconfig, context: this.context });
+    }
+
+    /** Provider for every Kubernetes resource on this cluster (TypeScript only). */
+    public get provider(): k8s.Provider {
+        return providers.get(this)!;
     }
 }

@@ -21,7 +21,13 @@ export const METRICS_API_SERVICE = "v1beta1.metrics.k8s.io";
  * that already run one (minikube's addon, the EKS managed add-on): a second
  * one would take over the cluster's `v1beta1.metrics.k8s.io` APIService.
  */
-export type MetricsServerMode = "chart" | "existing";
+export const MetricsServerMode = {
+    /** Deploy the metrics-server chart. */
+    Chart: "chart",
+    /** Deploy nothing; the cluster already serves the metrics API. */
+    Existing: "existing",
+} as const;
+export type MetricsServerMode = (typeof MetricsServerMode)[keyof typeof MetricsServerMode];
 
 export interface MetricsServerArgs {
     /** Deploy the chart, or rely on the cluster's own metrics server. @default "chart" */
@@ -38,7 +44,7 @@ export interface MetricsServerArgs {
     /** Where the chart comes from. @default metrics-server 3.13.1 from its upstream repository */
     chart?: ChartSource;
     /** Chart values deep-merged over the component's own. @default {} */
-    values?: Record<string, unknown>;
+    values?: Record<string, any>;
 }
 
 /** Every problem with MetricsServer args. */

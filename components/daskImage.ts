@@ -17,8 +17,19 @@ export const SUBCOMMAND_ONLY_SINCE: readonly [number, number, number] = [2026, 6
 /** How the scheduler and worker processes are started. */
 export type DaskEntrypoints = "legacy" | "subcommand";
 
-/** `auto` picks from the image tag; the others force a style (for custom images). */
-export type DaskEntrypointsSetting = "auto" | DaskEntrypoints;
+/**
+ * How the Dask processes are started: `auto` picks from the image tag; the
+ * others force a style (for custom images whose tag says nothing).
+ */
+export const DaskEntrypointsSetting = {
+    /** From the image tag: `subcommand` from 2026.6.0 on, `legacy` before. */
+    Auto: "auto",
+    /** `dask-scheduler` / `dask-worker`, as the chart renders them. */
+    Legacy: "legacy",
+    /** `dask scheduler` / `dask worker`, the only ones newer images have. */
+    Subcommand: "subcommand",
+} as const;
+export type DaskEntrypointsSetting = (typeof DaskEntrypointsSetting)[keyof typeof DaskEntrypointsSetting];
 
 const CALVER = /^v?(\d{4})\.(\d{1,2})\.(\d+)(?:[-.+].*)?$/;
 

@@ -1,8 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 
-export type ServiceType = "ClusterIP" | "NodePort" | "LoadBalancer";
-export const SERVICE_TYPES: readonly ServiceType[] = ["ClusterIP", "NodePort", "LoadBalancer"];
+/** Kubernetes Service type of a Dask or Jupyter Service. */
+export const ServiceType = {
+    /** In-cluster only; reach it with `kubectl port-forward`. */
+    ClusterIP: "ClusterIP",
+    /** A port on every node: minikube, on-premises. */
+    NodePort: "NodePort",
+    /** A cloud load balancer; needs `loadBalancerSourceRanges`. */
+    LoadBalancer: "LoadBalancer",
+} as const;
+export type ServiceType = (typeof ServiceType)[keyof typeof ServiceType];
+export const SERVICE_TYPES: readonly ServiceType[] = Object.values(ServiceType);
 
 /** How a Service is reached from outside the pod network. */
 export interface ServiceExposure {

@@ -25,10 +25,11 @@ KWOK_VERSION=0.8.0
 METRICS_SERVER_VERSION=0.8.0
 HELM_VERSION=3.22.0
 ACTIONLINT_VERSION=1.7.12                 # checks .github/workflows
+PULUMI_YAML_VERSION=1.25.0                # language host of the Pulumi YAML consumer
 # Bump when the build recipe itself changes, to force a rebuild of everything.
 RECIPE=1
 
-TOOLS_ALL="kube etcd kwok metrics-server helm pulumi pulumi-language-nodejs pulumi-resource-kubernetes actionlint"
+TOOLS_ALL="kube etcd kwok metrics-server helm pulumi pulumi-language-nodejs pulumi-language-yaml pulumi-resource-kubernetes actionlint"
 
 # ---- layout ----------------------------------------------------------------
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -98,6 +99,16 @@ build_pulumi-language-nodejs() {
 exec node "$(node -e "process.stdout.write(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))")" "$@"
 SHIM
   chmod +x "$BIN/pulumi-resource-pulumi-nodejs"
+}
+
+# Runs the Pulumi YAML program that consumes our components through the
+# multi-language package (examples/yaml).
+build_pulumi-language-yaml() {
+  local d; d=$(wrapper pulumi-language-yaml); cd "$d"
+  local mod=github.com/pulumi/pulumi-yaml
+  go get -tool "$mod/cmd/pulumi-language-yaml@v$PULUMI_YAML_VERSION"
+  gobuild -ldflags "-s -w -X $mod/pkg/version.Version=v$PULUMI_YAML_VERSION" \
+    -o "$BIN/pulumi-language-yaml" "$mod/cmd/pulumi-language-yaml"
 }
 
 build_pulumi-resource-kubernetes() {
@@ -200,6 +211,7 @@ pin_of() {
     metrics-server) echo "$METRICS_SERVER_VERSION" ;;
     helm) echo "$HELM_VERSION" ;;
     actionlint) echo "$ACTIONLINT_VERSION" ;;
+    pulumi-language-yaml) echo "$PULUMI_YAML_VERSION" ;;
     *) echo "unknown tool: $1 (known: $TOOLS_ALL)" >&2; exit 2 ;;
   esac
 }

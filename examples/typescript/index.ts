@@ -1,7 +1,7 @@
 // A stack of its own that uses the components from the package (not from
 // relative source files) with its own Kubernetes provider.
 import * as pulumi from "@pulumi/pulumi";
-import { DaskCluster, KubeconfigTarget, WorkerAutoscaler } from "@daskk8s/components";
+import { DaskCluster, KubeconfigTarget, WorkerAutoscaler } from "daskk8s";
 
 const config = new pulumi.Config();
 const chartPath = config.get("daskChartPath");

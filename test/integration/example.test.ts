@@ -1,5 +1,5 @@
 /**
- * The components as a package: examples/typescript installs @daskk8s/components
+ * The components as a package: examples/typescript installs the daskk8s package
  * from its path (a packed copy, not the repository's sources) and deploys it
  * with its own provider.
  */
@@ -33,9 +33,9 @@ describe("the components installed as a package by another stack", { timeout: 15
     });
 
     it("uses the package's typed exports, not the repository's sources", async () => {
-        const resolved = (await run("node", ["-p", "require.resolve('@daskk8s/components')"], 60_000, {}, EXAMPLE)).trim();
-        assert.equal(resolved, path.join(EXAMPLE, "node_modules", "@daskk8s", "components", "bin", "index.js"));
-        const types = (await run("node", ["-p", "require('@daskk8s/components/package.json').types"], 60_000, {}, EXAMPLE)).trim();
+        const resolved = (await run("node", ["-p", "require.resolve('daskk8s')"], 60_000, {}, EXAMPLE)).trim();
+        assert.equal(resolved, path.join(EXAMPLE, "node_modules", "daskk8s", "bin", "index.js"));
+        const types = (await run("node", ["-p", "require('daskk8s/package.json').types"], 60_000, {}, EXAMPLE)).trim();
         assert.equal(types, "bin/index.d.ts");
     });
 
