@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import * as crypto from "crypto";
 import { ChartSource, chartLocation } from "./chartSource";
 import { deepMerge } from "./deepMerge";
 import { DEFAULT_DASK_IMAGE, DEFAULT_DASK_IMAGE_TAG, DEFAULT_NOTEBOOK_IMAGE, DaskEntrypointsSetting, entrypointsFor } from "./daskImage";
@@ -8,7 +7,7 @@ import { daskObjectTransform } from "./daskTransforms";
 import { ContainerResources, ExtraPackages, daskChartValues } from "./daskValues";
 import { validateDaskClusterArgs } from "./daskClusterValidation";
 import { ServiceEndpoint, ServiceExposure, serviceEndpoint } from "./serviceEndpoint";
-import { hashJupyterPassword, passwordProblem } from "./jupyterPassword";
+import { hashJupyterPassword, jupyterPasswordSalt, passwordProblem } from "./jupyterPassword";
 import { throwIfInvalid } from "./validation";
 import { GeneratedText } from "./GeneratedText";
 import { parseQuantity } from "./quantity";
@@ -171,30 +170,25 @@ export class DaskCluster extends pulumi.ComponentResource {
             : new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: namespaceName } }, { parent: this });
         const namespaceOutput = namespace ? namespace.metadata.name : pulumi.output(namespaceName);
 
-        let jupyterLogin: { password: pulumi.Output<string>; salt: pulumi.Output<string>; secret: k8s.core.v1.Secret } | undefined;
+        let jupyterLogin: { password: pulumi.Output<string>; secret: k8s.core.v1.Secret } | undefined;
         if (jupyterEnabled) {
             const password = args.jupyter?.password !== undefined
                 ? pulumi.secret(args.jupyter.password)
                 : new GeneratedText(`${name}-jupyter-password`, { length: 24 }, { parent: this }).result;
-            // A new salt whenever the password changes: the salt is a pod env
-            // value, so the notebook restarts and reads the new hash.
-            const salt = new GeneratedText(`${name}-jupyter-salt`, {
-                length: 12,
-                alphabet: "abcdefghijklmnopqrstuvwxyz0123456789",
-                trigger: pulumi.secret(password).apply((p) => crypto.createHash("sha256").update(p).digest("hex")),
-            }, { parent: this }).result;
-            const hash = pulumi.secret(pulumi.all([password, salt]).apply(([p, s]) => {
+            // The salt is derived (see jupyterPasswordSalt), so it is as secret as the hash.
+            const identity = `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
+            const hash = pulumi.secret(pulumi.output(password).apply((p) => {
                 const problem = passwordProblem(p);
                 if (problem !== undefined) {
                     throw new Error(`DaskCluster "${name}": jupyter.password ${problem}`);
                 }
-                return hashJupyterPassword(p, s);
+                return hashJupyterPassword(p, jupyterPasswordSalt(p, identity));
             }));
             const secret = new k8s.core.v1.Secret(`${name}-jupyter-login`, {
                 metadata: { name: `${fullname}-jupyter-login`, namespace: namespaceOutput },
                 stringData: { hash },
             }, { parent: this });
-            jupyterLogin = { password, salt, secret };
+            jupyterLogin = { password, secret };
         }
 
         const values = deepMerge(daskChartValues({
@@ -219,7 +213,7 @@ export class DaskCluster extends pulumi.ComponentResource {
                 serviceType: jupyterService.type ?? "ClusterIP",
                 resources: withDefaults(args.jupyter?.resources, SIDE_RESOURCES),
                 passwordSecretName: jupyterLogin.secret.metadata.name,
-                passwordSalt: jupyterLogin.salt,
+                loginRevision: jupyterLogin.secret.metadata.resourceVersion,
             },
         }), args.values);
 
@@ -248,10 +242,10 @@ export class DaskCluster extends pulumi.ComponentResource {
             inCluster(`${fullname}-scheduler`, 80, "http"), schedulerService.type ?? "ClusterIP");
         this.jupyter = jupyterEnabled
             ? serviceEndpoint(chart.resources, `${fullname}-jupyter`, `${fullname}-jupyter`, inCluster(`${fullname}-jupyter`, 80, "http"), jupyterService.type ?? "ClusterIP")
-            : pulumi.output(undefined);
+            : pulumi.output<ServiceEndpoint | undefined>(undefined);
         // Known at preview time, so a reviewer sees what an autoscaler targets.
         this.workerDeploymentName = pulumi.output(`${fullname}-worker`);
-        this.jupyterPassword = jupyterLogin ? pulumi.secret(jupyterLogin.password) : pulumi.output(undefined);
+        this.jupyterPassword = jupyterLogin ? pulumi.secret(jupyterLogin.password) : pulumi.output<string | undefined>(undefined);
         this.imageTag = pulumi.output(tag);
         this.registerOutputs({
             namespace: this.namespace,

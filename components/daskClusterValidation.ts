@@ -2,7 +2,7 @@ import type { DaskClusterArgs } from "./DaskCluster";
 import { checkChartSource } from "./chartSource";
 import { DEFAULT_DASK_IMAGE_TAG, entrypointsFor } from "./daskImage";
 import { ContainerResources, PACKAGE_ENV } from "./daskValues";
-import { passwordProblem } from "./jupyterPassword";
+import { dynamicProviderHostAvailable, passwordProblem } from "./jupyterPassword";
 import { QUANTITY_TEXT, parseQuantity } from "./quantity";
 import { SERVICE_TYPES, ServiceExposure } from "./serviceEndpoint";
 import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, known } from "./validation";
@@ -84,8 +84,12 @@ export function checkResources(issues: IssueList, path: string, resources: Conta
     }
 }
 
-/** Every problem with DaskCluster args, as argument paths (`workers.replicas`). */
-export function validateDaskClusterArgs(args: DaskClusterArgs): ArgIssue[] {
+/**
+ * Every problem with DaskCluster args, as argument paths (`workers.replicas`).
+ * `programDir` is where the program runs (for a multi-language consumer, its
+ * YAML or Python project).
+ */
+export function validateDaskClusterArgs(args: DaskClusterArgs, programDir: string = process.cwd()): ArgIssue[] {
     const issues = new IssueList();
     issues.matches("namespace", args.namespace, DNS_LABEL, DNS_LABEL_TEXT);
     // "-scheduler" (10 characters) is appended to it.
@@ -142,6 +146,11 @@ export function validateDaskClusterArgs(args: DaskClusterArgs): ArgIssue[] {
     checkResources(issues, "jupyter.resources", jupyter.resources, false);
     if (jupyter.enabled === false && (jupyter.password !== undefined || jupyter.service !== undefined)) {
         issues.add("jupyter.enabled", false, "is false, yet {{jupyter.password}} or {{jupyter.service}} is set: enable Jupyter or drop them");
+    }
+    if (jupyter.enabled !== false && jupyter.password === undefined && !dynamicProviderHostAvailable(programDir)) {
+        issues.add("jupyter.password", undefined, "must be set (as a secret) in this program: generating one needs Pulumi's Node.js " +
+            `dynamic provider, which cannot start without @pulumi/pulumi installed in ${programDir} (pulumi/pulumi#5455); ` +
+            "or set {{jupyter.enabled}} to false");
     }
     return issues.issues;
 }

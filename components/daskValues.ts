@@ -32,7 +32,7 @@ export interface ExtraPackages {
 /** Environment variable names the component owns. */
 export const PACKAGE_ENV = ["EXTRA_PIP_PACKAGES", "EXTRA_CONDA_PACKAGES", "EXTRA_APT_PACKAGES"] as const;
 export const PASSWORD_HASH_ENV = "JUPYTER_PASSWORD_HASH";
-export const PASSWORD_SALT_ENV = "JUPYTER_PASSWORD_SALT";
+export const LOGIN_REVISION_ENV = "JUPYTER_LOGIN_REVISION";
 export const SCHEDULER_ROUTES_ENV = "DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES";
 
 /**
@@ -91,8 +91,12 @@ export interface DaskValuesInput {
         resources: ContainerResources;
         /** Kubernetes Secret holding the password hash under key `hash`. */
         passwordSecretName: pulumi.Input<string>;
-        /** Changes with the password, so the notebook pod restarts to read the new hash. */
-        passwordSalt: pulumi.Input<string>;
+        /**
+         * The login Secret's resourceVersion: it changes with the hash, so the
+         * notebook pod restarts to read the new one. Not the salt, which is
+         * derived from the password.
+         */
+        loginRevision: pulumi.Input<string>;
     };
 }
 
@@ -135,7 +139,7 @@ export function daskChartValues(input: DaskValuesInput): Record<string, unknown>
             ...common,
             { name: "JUPYTERLAB_ARGS", value: `--config ${JUPYTER_CONFIG_FILE}` },
             { name: PASSWORD_HASH_ENV, valueFrom: { secretKeyRef: { name: input.jupyter.passwordSecretName, key: "hash" } } },
-            { name: PASSWORD_SALT_ENV, value: input.jupyter.passwordSalt },
+            { name: LOGIN_REVISION_ENV, value: input.jupyter.loginRevision },
         ],
     };
     return values;

@@ -29,7 +29,7 @@ PULUMI_YAML_VERSION=1.25.0                # language host of the Pulumi YAML con
 # Bump when the build recipe itself changes, to force a rebuild of everything.
 RECIPE=1
 
-TOOLS_ALL="kube etcd kwok metrics-server helm pulumi pulumi-language-nodejs pulumi-language-yaml pulumi-resource-kubernetes actionlint"
+TOOLS_ALL="kube etcd kwok metrics-server helm pulumi pulumi-language-nodejs pulumi-language-yaml pulumi-resource-kubernetes plugin-cache actionlint"
 
 # ---- layout ----------------------------------------------------------------
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -128,6 +128,17 @@ build_pulumi-resource-kubernetes() {
     -o "$BIN/pulumi-resource-kubernetes" "$mod/cmd/pulumi-resource-kubernetes"
 }
 
+# Installing a Pulumi package (`pulumi package get-schema`, a YAML program's
+# `packages:`) resolves the plugins it depends on in the plugin cache, never on
+# PATH, and would download them. A plugin cache of our own (PULUMI_HOME for the
+# tests and scripts/schema.sh; the user's ~/.pulumi is left alone) holds the
+# provider built above under the version the npm SDK asks for.
+build_plugin-cache() {
+  export PULUMI_HOME=$TOOLS/pulumi-home PULUMI_SKIP_UPDATE_CHECK=true
+  rm -rf "$PULUMI_HOME/plugins"
+  "$BIN/pulumi" plugin install resource kubernetes "v${K8S_PROVIDER_VERSION%%+*}" --file "$BIN/pulumi-resource-kubernetes"
+}
+
 build_kube() {
   local d; d=$(wrapper kube); cd "$d"
   local minor=${KUBE_VERSION#*.}; minor=${minor%%.*}
@@ -212,6 +223,7 @@ pin_of() {
     helm) echo "$HELM_VERSION" ;;
     actionlint) echo "$ACTIONLINT_VERSION" ;;
     pulumi-language-yaml) echo "$PULUMI_YAML_VERSION" ;;
+    plugin-cache) echo "$K8S_PROVIDER_MODVER $K8S_PROVIDER_VERSION $PULUMI_VERSION" ;;
     *) echo "unknown tool: $1 (known: $TOOLS_ALL)" >&2; exit 2 ;;
   esac
 }
@@ -222,6 +234,7 @@ outputs_of() {
     kwok) echo bin/kwok bin/kwokctl ;;
     metrics-server) echo bin/metrics-server share/metrics-server/kustomization.yaml ;;
     pulumi-language-nodejs) echo bin/pulumi-language-nodejs bin/pulumi-resource-pulumi-nodejs ;;
+    plugin-cache) echo "pulumi-home/plugins/resource-kubernetes-v${K8S_PROVIDER_VERSION%%+*}" ;;
     *) echo "bin/$1" ;;
   esac
 }

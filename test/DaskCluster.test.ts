@@ -1,11 +1,15 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { applyTransforms, find, installMocks, promiseOf, secretInput, settle } from "./mocks";
 import { DaskCluster, DaskClusterArgs } from "../components/DaskCluster";
 import { InvalidArgsError } from "../components/validation";
+import { validateDaskClusterArgs } from "../components/daskClusterValidation";
+import { jupyterPasswordSalt } from "../components/jupyterPassword";
 import { ALPHANUMERIC } from "../components/GeneratedText";
 
 const registered = installMocks();
@@ -148,31 +152,53 @@ describe("DaskCluster Jupyter login", () => {
         const password = await promiseOf(cluster.jupyterPassword);
         assert.equal(password, "generated-password-genpw-jupyter-password");
         assert.equal(await pulumi.isSecret(cluster.jupyterPassword), true);
+        const salt = crypto.createHmac("sha256", password!).update("daskk8s jupyter salt daskk8s/test/genpw").digest("hex").slice(0, 12);
         const secret = find(registered, "kubernetes:core/v1:Secret", "genpw-jupyter-login");
-        const digest = crypto.createHash("sha1").update(`${password}saltsaltsalt`).digest("hex");
-        assert.deepEqual(secretInput(secret.inputs.stringData), { hash: `sha1:saltsaltsalt:${digest}` });
+        const digest = crypto.createHash("sha1").update(`${password}${salt}`).digest("hex");
+        assert.deepEqual(secretInput(secret.inputs.stringData), { hash: `sha1:${salt}:${digest}` });
         const jupyter = chart.inputs.values.jupyter;
         assert.equal(jupyter.password, "", "the chart's default hash (password 'dask') is never left in place");
         assert.ok(!JSON.stringify(chart.inputs.values).includes(digest), "the hash is not in the chart values");
+        assert.ok(!JSON.stringify(chart.inputs.values).includes(salt), "nor the salt, which is derived from the password");
         assert.ok(jupyter.extraConfig.includes('os.environ["JUPYTER_PASSWORD_HASH"]'));
         assert.deepEqual(jupyter.env, [
             { name: "JUPYTERLAB_ARGS", value: "--config /usr/local/etc/jupyter/jupyter_notebook_config.py" },
             { name: "JUPYTER_PASSWORD_HASH", valueFrom: { secretKeyRef: { name: "dask-jupyter-login", key: "hash" } } },
-            { name: "JUPYTER_PASSWORD_SALT", value: "saltsaltsalt" },
+            { name: "JUPYTER_LOGIN_REVISION", value: "4711" },
         ]);
     });
 
-    it("hashes a given password and renews the salt when it changes", async () => {
+    it("hashes a given password with no generated resource at all (what other languages can host)", async () => {
         const { cluster } = await deploy("givenpw", { jupyter: { password: pulumi.secret("correct horse battery") } });
-        assert.equal(registered.filter((r) => r.name === "givenpw-jupyter-password").length, 0);
-        const salt = find(registered, DYNAMIC, "givenpw-jupyter-salt");
-        assert.deepEqual([salt.inputs.length, salt.inputs.alphabet], [12, "abcdefghijklmnopqrstuvwxyz0123456789"]);
-        // Regenerated whenever the password changes; the password itself is not stored with it.
-        assert.equal(secretInput(salt.inputs.trigger), crypto.createHash("sha256").update("correct horse battery").digest("hex"));
-        const digest = crypto.createHash("sha1").update("correct horse batterysaltsaltsalt").digest("hex");
-        assert.deepEqual(secretInput(find(registered, "kubernetes:core/v1:Secret", "givenpw-jupyter-login").inputs.stringData), { hash: `sha1:saltsaltsalt:${digest}` });
+        assert.deepEqual(registered.filter((r) => r.type === DYNAMIC && r.name.startsWith("givenpw-")).map((r) => r.name), []);
+        const hash = secretInput(find(registered, "kubernetes:core/v1:Secret", "givenpw-jupyter-login").inputs.stringData).hash as string;
+        const [, salt, digest] = hash.split(":");
+        assert.match(salt, /^[0-9a-f]{12}$/);
+        assert.equal(digest, crypto.createHash("sha1").update(`correct horse battery${salt}`).digest("hex"));
         assert.equal(await promiseOf(cluster.jupyterPassword), "correct horse battery");
         assert.equal(await pulumi.isSecret(cluster.jupyterPassword), true);
+    });
+
+    it("salts per deployment and per password, the same on every run", () => {
+        const salts = [
+            jupyterPasswordSalt("correct horse battery", "p/dev/dask"),
+            jupyterPasswordSalt("correct horse battery", "p/dev/dask"),
+            jupyterPasswordSalt("correct horse battery", "p/prod/dask"),
+            jupyterPasswordSalt("correct horse staple", "p/dev/dask"),
+        ];
+        assert.equal(salts[0], salts[1]);
+        assert.equal(new Set(salts).size, 3);
+    });
+
+    it("asks for a password where Node.js dynamic providers cannot run (a YAML or Python consumer's directory)", () => {
+        const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "yaml-consumer-"));
+        const issues = validateDaskClusterArgs({}, elsewhere);
+        assert.equal(issues.length, 1);
+        assert.equal(issues[0].path, "jupyter.password");
+        assert.match(issues[0].rule, /cannot start without @pulumi\/pulumi installed in .*yaml-consumer-.*pulumi\/pulumi#5455.*jupyter\.enabled/);
+        assert.deepEqual(validateDaskClusterArgs({ jupyter: { password: pulumi.secret("correct horse battery") } }, elsewhere), []);
+        assert.deepEqual(validateDaskClusterArgs({ jupyter: { enabled: false } }, elsewhere), []);
+        assert.deepEqual(validateDaskClusterArgs({}, process.cwd()), [], "a Node.js program has the dynamic-provider host");
     });
 
     it("deploys no notebook and no login when Jupyter is disabled", async () => {
