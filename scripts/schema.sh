@@ -18,11 +18,13 @@ case $mode in
     *) echo "usage: scripts/schema.sh [--write]" >&2; exit 2 ;;
 esac
 
-# shellcheck source=scripts/env.sh
-. scripts/env.sh
-if [ -d "$DASKK8S_TOOLS_DIR/pulumi-home/plugins" ]; then
-    # The plugin cache scripts/toolchain.sh fills (the Kubernetes provider).
-    export PULUMI_HOME=$DASKK8S_TOOLS_DIR/pulumi-home
+tools=${DASKK8S_TOOLS_DIR:-$HOME/.cache/daskk8s/tools}
+if [ -x "$tools/bin/pulumi" ]; then
+    # The offline toolchain, and the plugin cache it fills with the
+    # Kubernetes provider (installing a package resolves plugins there).
+    # shellcheck source=scripts/env.sh
+    . scripts/env.sh
+    export PULUMI_HOME=$tools/pulumi-home
 fi
 export npm_config_prefer_offline=true npm_config_audit=false npm_config_fund=false
 
