@@ -175,9 +175,8 @@ export class DaskCluster extends pulumi.ComponentResource {
             const password = args.jupyter?.password !== undefined
                 ? pulumi.secret(args.jupyter.password)
                 : new GeneratedText(`${name}-jupyter-password`, { length: 24 }, { parent: this }).result;
-            // The salt is derived (see jupyterPasswordSalt), so it is as secret as the hash.
             const identity = `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
-            const hash = pulumi.secret(pulumi.output(password).apply((p) => {
+            const hash = pulumi.secret(password.apply((p) => {
                 const problem = passwordProblem(p);
                 if (problem !== undefined) {
                     throw new Error(`DaskCluster "${name}": jupyter.password ${problem}`);

@@ -38,6 +38,21 @@ const generator: pulumi.dynamic.ResourceProvider = {
 };
 
 /**
+ * Whether GeneratedText can run for a program in `dir`: Pulumi's Node.js
+ * dynamic-provider host loads @pulumi/pulumi from the program's directory,
+ * which a YAML or Python program consuming the multi-language package does
+ * not have (pulumi/pulumi#5455).
+ */
+export function dynamicProviderHostAvailable(dir: string): boolean {
+    try {
+        require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [dir] });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/**
  * A random text drawn once with a cryptographic generator and then kept in
  * the stack's state as a secret (like `random.RandomPassword`, without a
  * provider plugin: it runs in the Node.js host Pulumi always ships).

@@ -16,29 +16,13 @@ export function hashJupyterPassword(password: string, salt: string): string {
 /**
  * The salt of a password's hash: an HMAC-SHA256 keyed by the password over
  * the deployment's identity (project, stack, component), 12 hex characters.
- * It differs between deployments, changes with the password (so the notebook
- * pod, which has it in its env, restarts and reads the new hash), and needs no
+ * It differs between deployments and changes with the password, and needs no
  * state: no generated resource, so no Node.js dynamic provider, which other
- * languages cannot host.
+ * languages cannot host. Derived from the password, it is as secret as the
+ * hash and is kept only inside it.
  */
 export function jupyterPasswordSalt(password: string, identity: string): string {
     return crypto.createHmac("sha256", password).update(`daskk8s jupyter salt ${identity}`).digest("hex").slice(0, 12);
-}
-
-/**
- * Whether Pulumi's Node.js dynamic-provider host (which runs generated
- * values such as a Jupyter password) can start for a program in `dir`: it
- * loads @pulumi/pulumi from the program's directory, which a YAML or Python
- * program consuming the multi-language package does not have
- * (pulumi/pulumi#5455).
- */
-export function dynamicProviderHostAvailable(dir: string): boolean {
-    try {
-        require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [dir] });
-        return true;
-    } catch {
-        return false;
-    }
 }
 
 /** The password whose hash the dask chart ships as its default. */

@@ -142,8 +142,8 @@ export function observe(stackName: string, events: EngineEvent[] = []) {
 }
 
 /** The stack's state file in the file backend. */
-export function stateFile(stackName: string): string {
-    return path.join(STATE_DIR, ".pulumi", "stacks", "daskk8s", `${stackName}.json`);
+export function stateFile(stackName: string, project = "daskk8s"): string {
+    return path.join(STATE_DIR, ".pulumi", "stacks", project, `${stackName}.json`);
 }
 
 /** Removes a stack and its config file, whatever state it is in. */

@@ -15,7 +15,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { CHARTS, REPO, STATE_DIR, TOOLS, WORK, cluster, kubeconfig, kubectl, kubectlJson, run, toolEnv, waitFor } from "./harness";
+import { CHARTS, REPO, TOOLS, WORK, cluster, kubeconfig, kubectl, kubectlJson, run, stateFile, toolEnv, waitFor } from "./harness";
 
 const STACK = "it-yaml";
 const PASSWORD = "yaml consumer password 8d1f";
@@ -100,7 +100,7 @@ describe("the components as a multi-language package, used from Pulumi YAML", { 
         const [scheme, salt, digest] = hash.split(":");
         assert.equal(scheme, "sha1");
         assert.equal(digest, crypto.createHash("sha1").update(PASSWORD + salt).digest("hex"));
-        const state = fs.readFileSync(path.join(STATE_DIR, ".pulumi", "stacks", "daskk8s-yaml-example", `${STACK}.json`), "utf8");
+        const state = fs.readFileSync(stateFile(STACK, "daskk8s-yaml-example"), "utf8");
         assert.ok(!state.includes(PASSWORD), "no plaintext password in state");
         assert.ok(!state.includes(digest), "no password hash in state");
     });
