@@ -24,6 +24,7 @@ const SUBCOMMANDS: Record<string, string[]> = {
     "dask-worker": ["dask", "worker"],
 };
 
+/** Rewrites `dask-scheduler`/`dask-worker` as the first container argument. */
 function rewriteEntrypoint(deployment: K8sObject): void {
     for (const container of deployment.spec?.template?.spec?.containers ?? []) {
         const [first, ...rest] = (container.args ?? []) as string[];
@@ -42,7 +43,10 @@ export function rewriteDaskObject(object: K8sObject, rewrite: DaskObjectRewrite)
     const scheduler = `${rewrite.fullname}-scheduler`;
     const worker = `${rewrite.fullname}-worker`;
     const jupyter = `${rewrite.fullname}-jupyter`;
-    if (object.kind === "Deployment" && (name === scheduler || name === worker)) {
+    // The chart's additional_worker_groups (reachable through `values`) render
+    // `<fullname>-worker-<group>` Deployments that run `dask-worker` too.
+    const workerGroup = name?.startsWith(`${worker}-`) ?? false;
+    if (object.kind === "Deployment" && (name === scheduler || name === worker || workerGroup)) {
         const copy = structuredClone(object);
         if (rewrite.entrypoints === "subcommand") {
             rewriteEntrypoint(copy);

@@ -1,6 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { jupyterPasswordConfig } from "./jupyterPassword";
 
+/** The port the notebook images serve on; the chart's Service targets it. */
+export const JUPYTER_PORT = 8888;
+
+/**
+ * What the notebook image's own `/etc/jupyter/jupyter_server_config.py` sets.
+ * `--config` (see {@link JUPYTER_CONFIG_FILE}) makes Jupyter read the chart's
+ * file instead of that one, so without these lines the server listens on
+ * 127.0.0.1 only and nothing reaches it through its Service.
+ */
+export const JUPYTER_SERVER_SETTINGS = [
+    `c.ServerApp.ip = "0.0.0.0"`,
+    `c.ServerApp.port = ${JUPYTER_PORT}`,
+    "c.ServerApp.open_browser = False",
+];
+
 /** CPU and memory as Kubernetes quantities. */
 export interface ResourceQuantities {
     /** CPU, e.g. `"500m"` or `"2"`. */
@@ -134,7 +149,7 @@ export function daskChartValues(input: DaskValuesInput): Record<string, unknown>
         // the Secret by extraConfig below, so the ConfigMap holds no hash.
         password: "",
         passwordHint: "set by Pulumi: see the jupyterPassword stack output",
-        extraConfig: jupyterPasswordConfig(PASSWORD_HASH_ENV),
+        extraConfig: [...JUPYTER_SERVER_SETTINGS, jupyterPasswordConfig(PASSWORD_HASH_ENV)].join("\n"),
         env: [
             ...common,
             { name: "JUPYTERLAB_ARGS", value: `--config ${JUPYTER_CONFIG_FILE}` },

@@ -15,7 +15,7 @@ import { ALPHANUMERIC } from "../components/GeneratedText";
 const registered = installMocks();
 const CHART = "kubernetes:helm.sh/v4:Chart";
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
-const LOCAL_DASK_CHART = path.join(__dirname, "..", "..", "shared", "charts", "dask-2024.1.1.tgz");
+const LOCAL_DASK_CHART = path.join(__dirname, "fixtures", "charts", "dask-2024.1.1.tgz");
 
 const ROUTES = "['distributed.http.scheduler.prometheus', 'distributed.http.scheduler.info', 'distributed.http.scheduler.json', " +
     "'distributed.http.health', 'distributed.http.proxy', 'distributed.http.statics', 'distributed.http.scheduler.api']";
@@ -26,12 +26,12 @@ async function deploy(name: string, args: DaskClusterArgs = {}) {
     return { cluster, chart: find(registered, CHART, `${name}-chart`) };
 }
 
-/** A worker Deployment as the dask chart 2024.1.1 renders it (trimmed). */
-function renderedWorker(fullname: string) {
+/** A worker Deployment as the dask chart 2024.1.1 renders it (trimmed); `group` for additional_worker_groups. */
+function renderedWorker(fullname: string, group?: string) {
     return {
         apiVersion: "apps/v1",
         kind: "Deployment",
-        metadata: { name: `${fullname}-worker` },
+        metadata: { name: group === undefined ? `${fullname}-worker` : `${fullname}-worker-${group}` },
         spec: {
             replicas: 3,
             template: { spec: { containers: [{ name: `${fullname}-worker`, args: ["dask-worker", `${fullname}-scheduler:8786`, "--nthreads", "1", "--no-dashboard"] }] } },
@@ -160,7 +160,17 @@ describe("DaskCluster Jupyter login", () => {
         assert.equal(jupyter.password, "", "the chart's default hash (password 'dask') is never left in place");
         assert.ok(!JSON.stringify(chart.inputs.values).includes(digest), "the hash is not in the chart values");
         assert.ok(!JSON.stringify(chart.inputs.values).includes(salt), "nor the salt, which is derived from the password");
-        assert.ok(jupyter.extraConfig.includes('os.environ["JUPYTER_PASSWORD_HASH"]'));
+        assert.equal(jupyter.extraConfig, [
+            // --config makes Jupyter skip the image's own server config, which sets these.
+            'c.ServerApp.ip = "0.0.0.0"',
+            "c.ServerApp.port = 8888",
+            "c.ServerApp.open_browser = False",
+            "import os",
+            '_hash = os.environ["JUPYTER_PASSWORD_HASH"]',
+            "c.NotebookApp.password = _hash",
+            "c.ServerApp.password = _hash",
+            "c.PasswordIdentityProvider.hashed_password = _hash",
+        ].join("\n"));
         assert.deepEqual(jupyter.env, [
             { name: "JUPYTERLAB_ARGS", value: "--config /usr/local/etc/jupyter/jupyter_notebook_config.py" },
             { name: "JUPYTER_PASSWORD_HASH", valueFrom: { secretKeyRef: { name: "dask-jupyter-login", key: "hash" } } },
@@ -222,6 +232,15 @@ describe("DaskCluster transforms of rendered objects", () => {
         assert.deepEqual((await applyTransforms(chart, renderedScheduler("dask"))).spec.template.spec.containers[0].args, ["dask", "scheduler", "--port=8786", "--dashboard-address=:8787"]);
         assert.deepEqual((await applyTransforms(chart, renderedWorker("dask"))).spec.template.spec.containers[0].args,
             ["dask", "worker", "dask-scheduler:8786", "--nthreads", "1", "--no-dashboard"]);
+    });
+
+    it("rewrites the additional worker groups' `dask-worker` too, and leaves their replicas alone", async () => {
+        const { chart } = await deploy("groups", { fullname: "grp", image: { tag: "2026.7.1" }, workers: { autoscaled: true } });
+        const group = await applyTransforms(chart, renderedWorker("grp", "highmem"));
+        assert.deepEqual(group.spec.template.spec.containers[0].args, ["dask", "worker", "grp-scheduler:8786", "--nthreads", "1", "--no-dashboard"]);
+        assert.equal(group.spec.replicas, 3, "the autoscaler targets grp-worker only; a group keeps its own count");
+        const legacy = (await deploy("groups-legacy", { fullname: "grp" })).chart;
+        assert.equal((await applyTransforms(legacy, renderedWorker("grp", "highmem"))).spec.template.spec.containers[0].args[0], "dask-worker");
     });
 
     it("follows an explicit entrypoints setting for tags without a version", async () => {

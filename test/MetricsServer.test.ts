@@ -6,7 +6,7 @@ import { MetricsServer, MetricsServerArgs } from "../components/MetricsServer";
 import { InvalidArgsError } from "../components/validation";
 
 const registered = installMocks();
-const LOCAL_CHART = path.join(__dirname, "..", "..", "shared", "charts", "metrics-server-3.13.1.tgz");
+const LOCAL_CHART = path.join(__dirname, "fixtures", "charts", "metrics-server-3.13.1.tgz");
 
 describe("MetricsServer", () => {
     it("deploys metrics-server 3.13.1 into kube-system with kubelet TLS verified by default", async () => {

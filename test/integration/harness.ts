@@ -14,7 +14,8 @@ import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 const exec = promisify(execFile);
 
 export const REPO = path.resolve(__dirname, "..", "..");
-export const CHARTS = path.resolve(REPO, "..", "shared", "charts");
+/** The published chart packages the suite deploys (test/fixtures/charts: no download, no ../shared). */
+export const CHARTS = path.join(REPO, "test", "fixtures", "charts");
 export const TOOLS = process.env.DASKK8S_TOOLS_DIR ?? path.join(os.homedir(), ".cache", "daskk8s", "tools");
 /** Gitignored scratch space: state backend and operation logs. */
 export const WORK = path.join(REPO, ".integration");
