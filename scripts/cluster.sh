@@ -6,6 +6,14 @@
 # and starts in seconds. Every binary comes from scripts/toolchain.sh; nothing
 # is downloaded.
 #
+# With DASKK8S_REAL_NODE=1, `up` also joins one real node that runs real
+# containers (scripts/realnode.sh; root, the Debian packages of
+# scripts/node-deps.sh and the images of scripts/images.sh). With fake nodes
+# beside it, the real node is tainted daskk8s.io/real-node=true:NoSchedule and
+# labelled daskk8s.io/node=real, so only pods that ask for it run for real;
+# with DASKK8S_NODES=0 it is the only node and untainted. `down` stops it and
+# restores the host's iptables, sysctls, addresses and mounts.
+#
 # Usage: scripts/cluster.sh up|down|status|kubeconfig
 #        scripts/cluster.sh usage CPU [LABEL=VALUE]   simulated CPU per pod (see below)
 #        scripts/cluster.sh usage reset
@@ -32,6 +40,8 @@ NODES=${DASKK8S_NODES:-3}
 # also needs its own DASKK8S_CLUSTER and DASKK8S_KWOK_WORKDIR.
 METRICS_SERVER=${DASKK8S_METRICS_SERVER:-1}
 DEFAULT_CPU=10m # idle pods stay far below any sane HPA target
+REAL_NODE=${DASKK8S_REAL_NODE:-0}
+REALNODE_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/realnode.sh
 
 log() { printf '%s cluster: %s\n' "$(date +%H:%M:%S)" "$*"; }
 kc() { kubectl --kubeconfig "$KUBECONFIG_PATH" "$@"; }
@@ -73,6 +83,18 @@ options:
   metricsServerManifests: ["$TOOLS/share/metrics-server"]
   # Served as CRDs, so the usage command can change simulated load while pods run.
   enableCRDs: [ClusterResourceUsage]
+componentsPatches:
+# kwok's binary runtime manages every node by default and would take a real
+# kubelet's node over: manage only the fake nodes apply_nodes creates.
+- name: kwok-controller
+  extraArgs:
+  - {key: manage-all-nodes, value: "false", override: true}
+  - {key: manage-nodes-with-annotation-selector, value: "kwok.x-k8s.io/node=fake"}
+# logs, exec and port-forward reach a real kubelet by its InternalIP (its
+# node name resolves to nothing).
+- name: kube-apiserver
+  extraArgs:
+  - {key: kubelet-preferred-address-types, value: "InternalIP,Hostname"}
 EOF
 }
 
@@ -163,6 +185,9 @@ up() {
   apply_nodes
   # Keep a usage rule that `usage` set earlier; create the default otherwise.
   kc get clusterresourceusage daskk8s-usage >/dev/null 2>&1 || apply_usage "$DEFAULT_CPU"
+  if ((REAL_NODE)); then
+    bash "$REALNODE_SH" up "$CLUSTER_DIR"
+  fi
   kc wait --for=condition=Ready node --all --timeout=120s >/dev/null
   if ((METRICS_SERVER)); then
     kc wait --for=condition=Available apiservice/v1beta1.metrics.k8s.io --timeout=120s >/dev/null
@@ -171,6 +196,10 @@ up() {
 }
 
 down() {
+  # The real node first, while the apiserver can still delete its pods; its
+  # failure to restore the host is reported after the control plane is gone.
+  local realnode_rc=0
+  bash "$REALNODE_SH" down "$CLUSTER_DIR" || realnode_rc=$?
   # kwokctl records each component's pid; remember them so that none can
   # outlive the cluster even if `kwokctl delete` fails half-way.
   local pids=() pidfile pid i
@@ -194,12 +223,14 @@ down() {
   done
   rm -rf "$KWOK_WORKDIR"
   log "$NAME down"
+  return $realnode_rc
 }
 
 status() {
   if healthy; then
     echo "running  KUBECONFIG=$KUBECONFIG_PATH"
     kc get nodes
+    if ((REAL_NODE)); then bash "$REALNODE_SH" status || return 3; fi
   elif [[ -d $CLUSTER_DIR ]]; then
     echo "stopped (cluster dir $CLUSTER_DIR exists; 'up' restarts it)"; return 3
   else

@@ -3,8 +3,12 @@
 #   scripts/test.sh           everything: unit tests, then the integration suite
 #   scripts/test.sh --unit    type check, lint and unit tests only (under a minute)
 # The integration suite needs the toolchain (built by scripts/toolchain.sh:
-# about 30 minutes the first time on 2 cores, seconds afterwards) and a local
-# kwok control plane (scripts/cluster.sh), both set up here.
+# about 35 minutes the first time on 2 cores, seconds afterwards), a local
+# kwok control plane (scripts/cluster.sh) and, for the real-pod tests, a real
+# node beside its fake ones: Debian packages (scripts/node-deps.sh), images
+# (scripts/images.sh, about 6 minutes the first time) and root. All of it is
+# set up here, and the cluster is taken down at the end if this started it,
+# restoring the host's iptables, sysctls, addresses and mounts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,15 +30,24 @@ echo "==> toolchain"
 bash scripts/toolchain.sh
 echo "==> actionlint (.github/workflows)"
 "${DASKK8S_TOOLS_DIR:-$HOME/.cache/daskk8s/tools}/bin/actionlint"
-echo "==> local control plane"
+echo "==> real node: Debian packages, images, wheel index"
+if [ "$(id -u)" != 0 ]; then
+    echo "scripts/test.sh: the integration suite runs a real Kubernetes node (containers, a bridge, iptables): run it as root" >&2
+    exit 1
+fi
+bash scripts/node-deps.sh
+bash scripts/images.sh build
+echo "==> local control plane with a real node"
 started_cluster=false
 if ! bash scripts/cluster.sh status >/dev/null 2>&1; then
     started_cluster=true
 fi
+export DASKK8S_REAL_NODE=1
 bash scripts/cluster.sh up
 # Leave a cluster that was already running as it was; remove one we started.
 if $started_cluster; then
-    trap 'bash scripts/cluster.sh down' EXIT
+    # down fails when it could not restore the host exactly: so does the run.
+    trap 'bash scripts/cluster.sh down || { echo "scripts/test.sh: the host was not restored (above)" >&2; exit 1; }' EXIT
 fi
 echo "==> npm run test:integration"
 npm run test:integration

@@ -29,7 +29,7 @@ PULUMI_YAML_VERSION=1.25.0                # language host of the Pulumi YAML con
 # Bump when the build recipe itself changes, to force a rebuild of everything.
 RECIPE=1
 
-TOOLS_ALL="kube etcd kwok metrics-server helm pulumi pulumi-language-nodejs pulumi-language-yaml pulumi-resource-kubernetes plugin-cache actionlint"
+TOOLS_ALL="kube etcd kwok metrics-server helm pulumi pulumi-language-nodejs pulumi-language-yaml pulumi-resource-kubernetes plugin-cache actionlint kube-node coredns pause"
 
 # ---- layout ----------------------------------------------------------------
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -139,29 +139,67 @@ build_plugin-cache() {
   "$BIN/pulumi" plugin install resource kubernetes "v${K8S_PROVIDER_VERSION%%+*}" --file "$BIN/pulumi-resource-kubernetes"
 }
 
-build_kube() {
-  local d; d=$(wrapper kube); cd "$d"
-  local minor=${KUBE_VERSION#*.}; minor=${minor%%.*}
-  local staging=v0.${KUBE_VERSION#*.}
-  # k8s.io/kubernetes replaces every k8s.io/* staging module with ./staging/...;
-  # pin each one to its published v0.<minor>.<patch> instead.
-  local m
+# k8s.io/kubernetes replaces every k8s.io/* staging module with ./staging/...;
+# pin each one to its published v0.<minor>.<patch> instead (in the current
+# wrapper module).
+kube_wrapper_replaces() {
+  local m staging=v0.${KUBE_VERSION#*.}
   for m in $(sed -n 's#^\t\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1#p' \
                "$(moddir "k8s.io/kubernetes@v$KUBE_VERSION")/go.mod"); do
     go mod edit -replace "$m=$m@$staging"
   done
-  local cmds="kube-apiserver kube-controller-manager kube-scheduler kubectl"
-  # shellcheck disable=SC2046 # one argument per command, split on purpose
-  go get -tool $(for c in $cmds; do echo "k8s.io/kubernetes/cmd/$c@v$KUBE_VERSION"; done)
-  # kwokctl and kubectl read these to pick flags / check version skew.
-  local x="" p
+}
+
+# kwokctl and kubectl read these to pick flags / check version skew.
+kube_version_ldflags() {
+  local minor=${KUBE_VERSION#*.} x="" p; minor=${minor%%.*}
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     x+=" -X $p.gitVersion=v$KUBE_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
   done
+  echo "$x"
+}
+
+build_kube() {
+  local d; d=$(wrapper kube); cd "$d"
+  kube_wrapper_replaces
+  local cmds="kube-apiserver kube-controller-manager kube-scheduler kubectl" c
+  # shellcheck disable=SC2046 # one argument per command, split on purpose
+  go get -tool $(for c in $cmds; do echo "k8s.io/kubernetes/cmd/$c@v$KUBE_VERSION"; done)
   for c in $cmds; do
     echo "== go build $c"
-    gobuild -ldflags "-s -w $x" -o "$BIN/$c" "k8s.io/kubernetes/cmd/$c"
+    gobuild -ldflags "-s -w $(kube_version_ldflags)" -o "$BIN/$c" "k8s.io/kubernetes/cmd/$c"
   done
+}
+
+# The real node's kubelet and kube-proxy (scripts/realnode.sh), from the same
+# k8s.io/kubernetes release as the control plane, in a wrapper of their own so
+# that adding them does not rebuild the control plane (the Go build cache is
+# shared, so this takes a minute or two after build_kube).
+build_kube-node() {
+  local d; d=$(wrapper kube-node); cd "$d"
+  kube_wrapper_replaces
+  go get -tool "k8s.io/kubernetes/cmd/kubelet@v$KUBE_VERSION" "k8s.io/kubernetes/cmd/kube-proxy@v$KUBE_VERSION"
+  local c
+  for c in kubelet kube-proxy; do
+    echo "== go build $c"
+    gobuild -ldflags "-s -w $(kube_version_ldflags)" -o "$BIN/$c" "k8s.io/kubernetes/cmd/$c"
+  done
+}
+
+# Cluster DNS for the real node's pods: CoreDNS with a handful of plugins and
+# no forwarding to any upstream resolver (scripts/coredns/main.go).
+build_coredns() {
+  local d=$SRC/coredns
+  rm -rf "$d"; cp -r "$SCRIPT_DIR/coredns" "$d"; cd "$d"
+  gobuild -ldflags "-s -w" -o "$BIN/coredns" .
+}
+
+# The pod sandbox process (scripts/pause/main.go); scripts/images.sh makes
+# the registry.k8s.io/pause image of it.
+build_pause() {
+  local d=$SRC/pause
+  rm -rf "$d"; cp -r "$SCRIPT_DIR/pause" "$d"; cd "$d"
+  gobuild -ldflags "-s -w" -o "$BIN/pause" .
 }
 
 build_etcd() {
@@ -216,7 +254,9 @@ pin_of() {
     # The language host is our own source: rebuild when it changes.
     pulumi-language-nodejs) echo "$PULUMI_VERSION $(cat "$SCRIPT_DIR"/pulumi-language-nodejs/{go.mod,go.sum,*.go} | sha256sum | cut -c1-16) shim1" ;;
     pulumi-resource-kubernetes) echo "$K8S_PROVIDER_MODVER $K8S_PROVIDER_VERSION" ;;
-    kube) echo "$KUBE_VERSION" ;;
+    kube | kube-node) echo "$KUBE_VERSION" ;;
+    # Our own sources: rebuild when they change.
+    coredns | pause) cat "$SCRIPT_DIR/$1"/go.* "$SCRIPT_DIR/$1"/*.go | sha256sum | cut -c1-16 ;;
     etcd) echo "$ETCD_VERSION" ;;
     kwok) echo "$KWOK_VERSION" ;;
     metrics-server) echo "$METRICS_SERVER_VERSION" ;;
@@ -230,6 +270,7 @@ pin_of() {
 outputs_of() {
   case $1 in
     kube) echo bin/kube-apiserver bin/kube-controller-manager bin/kube-scheduler bin/kubectl ;;
+    kube-node) echo bin/kubelet bin/kube-proxy ;;
     etcd) echo bin/etcd bin/etcdctl ;;
     kwok) echo bin/kwok bin/kwokctl ;;
     metrics-server) echo bin/metrics-server share/metrics-server/kustomization.yaml ;;

@@ -1,16 +1,47 @@
 #!/usr/bin/env bash
-# Deploys a stack: `scripts/up.sh minikube` or `scripts/up.sh dev`.
+# Deploys a stack: `scripts/up.sh` (minikube when it runs, else a local
+# cluster on this machine), `scripts/up.sh local`, `scripts/up.sh minikube`,
+# `scripts/up.sh dev` (EKS).
 # Installs dependencies, uses a local file state backend unless you are
 # already logged in to one, creates the stack on first use, runs `pulumi up`.
+# The `local` stack first starts a local control plane with one real node
+# (Linux, root; the first run builds the tools and images it needs, about
+# 40 minutes on 2 cores), and prints how to reach Dask and Jupyter afterwards.
 # Extra arguments go to `pulumi up` (e.g. --yes, --diff).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-stack="${1:?usage: scripts/up.sh <stack> [pulumi up flags], e.g. scripts/up.sh minikube}"
-shift
+minikube_running() {
+    command -v minikube >/dev/null && minikube status --format '{{.APIServer}}' 2>/dev/null | grep -qx Running
+}
+
+if [ $# -eq 0 ] || [[ $1 == -* ]]; then
+    if minikube_running; then stack=minikube; else stack=local; fi
+    echo "==> stack $stack (name one to choose: scripts/up.sh local|minikube|dev)"
+else
+    stack=$1
+    shift
+fi
 if [ ! -f "Pulumi.${stack}.yaml" ]; then
     echo "error: no Pulumi.${stack}.yaml; stacks here: $(ls Pulumi.*.yaml | sed 's/Pulumi\.\(.*\)\.yaml/\1/' | tr '\n' ' ')" >&2
     exit 2
+fi
+
+if [ "$stack" = local ]; then
+    if [ "$(uname -s)" != Linux ] || [ "$(id -u)" != 0 ]; then
+        echo "error: the local stack runs a Kubernetes node on this machine: Linux and root are needed (or use scripts/up.sh minikube)" >&2
+        exit 2
+    fi
+    echo "==> tools (built once: Pulumi, a Kubernetes control plane and node; see README)"
+    bash scripts/toolchain.sh
+    bash scripts/node-deps.sh
+    bash scripts/images.sh build
+    # The tools' own pulumi and Kubernetes provider, with plugin downloads off.
+    # shellcheck source=scripts/env.sh
+    . scripts/env.sh
+    DASKK8S_REAL_NODE=1 bash scripts/cluster.sh up
+    KUBECONFIG=$(bash scripts/cluster.sh kubeconfig)
+    export KUBECONFIG
 fi
 command -v pulumi >/dev/null || { echo "error: the pulumi CLI is not on PATH (see README: Prerequisites)" >&2; exit 2; }
 
@@ -32,3 +63,22 @@ fi
 
 pulumi stack select "$stack" 2>/dev/null || pulumi stack init "$stack"
 pulumi up --stack "$stack" "$@"
+
+if [ "$stack" = local ]; then
+    node=10.245.0.1
+    port() { kubectl -n "$(pulumi stack output namespace --stack local)" get service "$1" -o "jsonpath={.spec.ports[?(@.port==$2)].nodePort}"; }
+    tag=$(pulumi stack output daskImageTag --stack local)
+    cat <<EOF
+
+==> Dask is running on this machine's local node ($node, reachable from here only)
+  scheduler:  tcp://$node:$(port dask-scheduler 8786)
+  dashboard:  http://$node:$(port dask-scheduler 80)/status
+  Jupyter:    http://$node:$(port dask-jupyter 80)/lab
+              password: pulumi stack output jupyterPassword --show-secrets --stack local
+
+  A client needs Dask $tag (scripts/images.sh client $tag prints a python that has it):
+    \$(scripts/images.sh client $tag) -c 'from distributed import Client; print(Client("tcp://$node:$(port dask-scheduler 8786)"))'
+  Pods install dask.packages.pip from the node's wheel index: list them in images/wheels.txt.
+  Stop everything and restore the host: pulumi destroy --stack local; scripts/cluster.sh down
+EOF
+fi

@@ -1,0 +1,3 @@
+module daskk8s.local/tools/pause
+
+go 1.26

@@ -1,0 +1,143 @@
+"""What a Dask user does from this host against the deployed cluster, for the
+real-pod suite. Run with the python of `scripts/images.sh client TAG` (the
+cluster's Dask version). Prints one JSON object; exits non-zero on any error.
+
+    dask_client.py SCHEDULER compute
+        A dask.array sum and a plain task; their results and the expected ones.
+    dask_client.py SCHEDULER workers MODULE
+        Per worker: threads, host name, and MODULE's version there (None if absent).
+    dask_client.py SCHEDULER reach HOST PORT NAME
+        Per worker: whether a TCP connection to HOST:PORT and a lookup of NAME
+        succeed, and whether the scheduler's Service name resolves.
+    dask_client.py SCHEDULER load WORKERS TIMEOUT
+        Keeps every worker busy with CPU-bound tasks until WORKERS workers have
+        each run some of them (an autoscaler had to add them), then checks
+        every task's result. Fails after TIMEOUT seconds.
+"""
+import importlib
+import json
+import sys
+import time
+
+from distributed import Client, get_worker
+
+SQUARES_UP_TO = 2_000_000  # about 0.2 s of one CPU per task
+
+
+def squares(seed):
+    """Deterministic CPU-bound work: which worker ran it, and its result."""
+    total = 0
+    for i in range(SQUARES_UP_TO):
+        total = (total + (i + seed) * (i + seed)) % 1_000_000_007
+    return get_worker().address, total
+
+
+def expected_squares(seed):
+    n = SQUARES_UP_TO
+    # sum over k = seed .. seed+n-1 of k^2
+    def upto(m):
+        return (m - 1) * m * (2 * m - 1) // 6
+    return (upto(seed + n) - upto(seed)) % 1_000_000_007
+
+
+def compute(client):
+    import dask.array as da
+
+    n = 1_000_000
+    x = da.arange(n, chunks=100_000, dtype="int64")
+    return {
+        "array_sum_of_squares": int((x * x).sum().compute()),
+        "array_expected": (n - 1) * n * (2 * n - 1) // 6,
+        "task_sum": client.submit(sum, range(1000)).result(),
+        "task_expected": sum(range(1000)),
+        "workers": len(client.scheduler_info()["workers"]),
+    }
+
+
+def workers(client, module):
+    def probe(module=module):
+        import socket
+
+        try:
+            version = getattr(importlib.import_module(module), "__version__", "unknown")
+        except ImportError:
+            version = None
+        return {"host": socket.gethostname(), "module_version": version}
+
+    info = client.run(probe)
+    threads = client.nthreads()
+    return {addr: {**info[addr], "nthreads": threads[addr]} for addr in info}
+
+
+def reach(client, host, port, name):
+    def probe(host=host, port=int(port), name=name):
+        import os
+        import socket
+
+        def attempt(action):
+            try:
+                action()
+                return "ok"
+            except OSError:
+                return "failed"
+
+        scheduler_host = os.environ.get("DASK_SCHEDULER_ADDRESS", "dask-scheduler").split(":")[0]
+        return {
+            "host": socket.gethostname(),
+            "connect": attempt(lambda: socket.create_connection((host, port), timeout=3).close()),
+            "resolve": attempt(lambda: socket.getaddrinfo(name, 80)),
+            "resolve_scheduler": attempt(lambda: socket.getaddrinfo(scheduler_host, 8786)),
+        }
+
+    return client.run(probe)
+
+
+def load(client, want_workers, timeout):
+    deadline = time.time() + timeout
+    pending, done, seed = [], [], 0
+    used, most = set(), 0
+    while True:
+        most = max(most, len(client.scheduler_info()["workers"]))
+        if len(used) >= want_workers:
+            break
+        if time.time() > deadline:
+            raise SystemExit(f"only {len(used)} of {want_workers} workers ran tasks within {timeout}s (most seen: {most})")
+        # Two queued tasks per thread, so that every worker, new ones too, stays busy.
+        capacity = 2 * sum(client.nthreads().values())
+        while len(pending) < capacity:
+            pending.append((seed, client.submit(squares, seed, pure=False)))
+            seed += 1
+        still = []
+        for s, f in pending:
+            if f.done():
+                address, total = f.result()
+                used.add(address)
+                done.append((s, total))
+            else:
+                still.append((s, f))
+        pending = still
+        time.sleep(0.2)
+    for s, f in pending:
+        done.append((s, f.result()[1]))
+    wrong = [s for s, total in done if total != expected_squares(s)]
+    return {"tasks": len(done), "wrong": wrong, "workers_used": len(used), "most_workers": most}
+
+
+def main():
+    address, command, *args = sys.argv[1:]
+    with Client(address, timeout=60) as client:
+        if command == "compute":
+            out = compute(client)
+        elif command == "workers":
+            out = workers(client, args[0])
+        elif command == "reach":
+            out = reach(client, *args)
+        elif command == "load":
+            out = load(client, int(args[0]), float(args[1]))
+        else:
+            raise SystemExit(f"unknown command {command}")
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+/**
+ * The committed minikube stack's settings (NodePort services, CPU autoscaling)
+ * deployed onto the real node of scripts/realnode.sh: real containers of the
+ * look-alike Dask images (scripts/images.sh), used from this host the way a
+ * user would, through the NodePorts: a Dask client computes, Jupyter logs in,
+ * pip packages install from the node's wheel index, the HPA scales real
+ * workers on real CPU. The steps run in order and share one stack.
+ */
+import { after, before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { Stack } from "@pulumi/pulumi/automation";
+import {
+    REPO, cluster, kubectl, kubectlJson, logFile, minikubeConfigHere, observe, removeStack, run, stackWithConfig, waitFor,
+} from "./harness";
+import { REAL_NODE_IP, guardDrops, jupyterLogin, masqueradeRules, realNodeBaseline, realNodeCluster, realNodeValues } from "./realNode";
+
+const STACK = "it-realpods";
+const NS = "dask";
+const PIP_PACKAGE = "tabulate";
+const PIP_VERSION = "0.9.0";
+const CLIENT_SCRIPT = path.join(REPO, "test", "integration", "dask_client.py");
+
+let stack: Stack;
+let config: Record<string, any>;
+const clients: Record<string, string> = {};
+
+async function dask(tag: string, ...args: string[]): Promise<any> {
+    clients[tag] ??= (await run("bash", [path.join(REPO, "scripts", "images.sh"), "client", tag], 900_000)).trim();
+    return JSON.parse(await run(clients[tag], [CLIENT_SCRIPT, await schedulerAddress(), ...args], 600_000));
+}
+
+async function nodePort(service: string, port: number): Promise<number> {
+    const svc = await kubectlJson("-n", NS, "get", "service", service);
+    return svc.spec.ports.find((p: { port: number }) => p.port === port).nodePort;
+}
+
+async function schedulerAddress(): Promise<string> {
+    return `tcp://${REAL_NODE_IP}:${await nodePort("dask-scheduler", 8786)}`;
+}
+
+async function workerReplicas(): Promise<number> {
+    return (await kubectlJson("-n", NS, "get", "deployment", "dask-worker")).spec.replicas;
+}
+
+/** Every pod of the release, where it runs and whether its containers run. */
+async function pods(): Promise<{ name: string; node: string; ready: boolean }[]> {
+    const list = await kubectlJson("-n", NS, "get", "pods", "-l", "release=dask");
+    return list.items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => ({
+        name: p.metadata.name,
+        node: p.spec.nodeName,
+        ready: (p.status.containerStatuses ?? []).every((c: any) => c.ready && c.state.running),
+    }));
+}
+
+async function up() {
+    const result = await stack.up(observe(STACK));
+    assert.equal(result.summary.result, "succeeded");
+}
+
+describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
+    let jupyterPassword: string;
+
+    before(async () => {
+        await realNodeCluster();
+        await removeStack(STACK);
+        fs.rmSync(logFile(STACK), { force: true });
+        config = await minikubeConfigHere();
+        const dask = config["daskk8s:dask"];
+        dask.values = realNodeValues();
+        dask.packages = { pip: [`${PIP_PACKAGE}==${PIP_VERSION}`] };
+        // Short test-only scale-down pace; the committed stack keeps 5 minutes.
+        config["daskk8s:autoscaling"].scaleDown = { stabilizationWindowSeconds: 20, podsPerPeriod: 3, periodSeconds: 15 };
+        stack = await stackWithConfig(STACK, config);
+    });
+
+    after(async () => {
+        if (process.env.DASKK8S_KEEP_STACKS !== "1") {
+            await stack?.destroy(observe(STACK)).catch(() => undefined);
+            await removeStack(STACK).catch(() => undefined);
+        }
+    });
+
+    it("deploys scheduler, a worker and Jupyter as running containers on the real node", async () => {
+        await up();
+        const running = await waitFor("3 ready pods on the real node", async () => {
+            const all = await pods();
+            return all.length === 3 && all.every((p) => p.ready && p.node === "real-node") ? all : undefined;
+        }, 180_000);
+        assert.deepEqual(running.map((p) => p.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, "")).sort(), ["dask-jupyter", "dask-scheduler", "dask-worker"]);
+        jupyterPassword = (await stack.outputs()).jupyterPassword.value;
+    });
+
+    it("computes from a client on this host through the scheduler's NodePort; the dashboard answers", async () => {
+        const result = await dask("2024.1.0", "compute");
+        assert.equal(result.array_sum_of_squares, result.array_expected);
+        assert.equal(result.task_sum, result.task_expected);
+        const dashboardPort = (await stack.outputs()).dashboard.value.nodePort;
+        const health = await fetch(`http://${REAL_NODE_IP}:${dashboardPort}/health`);
+        assert.equal(await health.text(), "ok");
+        const status = await fetch(`http://${REAL_NODE_IP}:${dashboardPort}/status`);
+        assert.equal(status.status, 200);
+        assert.match(await status.text(), /Dask/);
+    });
+
+    it("installs dask.packages.pip on every worker from the node's index; threads as configured", async () => {
+        const workers = await dask("2024.1.0", "workers", PIP_PACKAGE);
+        const all = Object.values(workers) as any[];
+        assert.ok(all.length >= 1);
+        for (const w of all) {
+            assert.equal(w.module_version, PIP_VERSION, `${w.host} imports ${PIP_PACKAGE}`);
+            assert.equal(w.nthreads, 1, "the minikube stack's 1-CPU limit gives one thread");
+        }
+    });
+
+    it("lets the stack's password into Jupyter through its NodePort, and nothing else", async () => {
+        const url = `http://${REAL_NODE_IP}:${await nodePort("dask-jupyter", 80)}`;
+        await waitFor("Jupyter to serve its login page", async () => ((await fetch(`${url}/login`)).ok ? true : undefined), 120_000);
+        const anonymous = await fetch(`${url}/api/contents`, { redirect: "manual" });
+        assert.equal(anonymous.status, 403, "no API without logging in");
+        assert.equal(await jupyterLogin(url, "dask"), undefined, "the chart's public default password is refused");
+        assert.equal(await jupyterLogin(url, `${jupyterPassword}x`), undefined, "a wrong password is refused");
+        const cookie = await jupyterLogin(url, jupyterPassword);
+        assert.ok(cookie, "the stack's password logs in");
+        const contents = await fetch(`${url}/api/contents`, { headers: { cookie } });
+        assert.equal(contents.status, 200);
+    });
+
+    it("confines pods to this machine: no route out, no outside names", async () => {
+        const dropsBefore = await guardDrops();
+        // 203.0.113.1 is a documentation address: the guard drops the packet on
+        // this host, before any interface could send it.
+        const reach = Object.values(await dask("2024.1.0", "reach", "203.0.113.1", "80", "example.com")) as any[];
+        for (const worker of reach) {
+            assert.equal(worker.connect, "failed", `${worker.host}: connect to an outside address`);
+            assert.equal(worker.resolve, "failed", `${worker.host}: resolve an outside name`);
+            assert.equal(worker.resolve_scheduler, "ok", `${worker.host}: cluster DNS works`);
+        }
+        assert.ok((await guardDrops()) > dropsBefore, "the forward guard dropped the attempt");
+    });
+
+    it("scales real workers to the maximum under a real computation and back to the minimum", async () => {
+        assert.equal(await workerReplicas(), 1);
+        // A worker busy on its one thread uses ~1 CPU: 200% of its 500m request, above the 70% target.
+        const load = await dask("2024.1.0", "load", "3", "400");
+        assert.deepEqual(load.wrong, [], "every task's result is right");
+        assert.equal(load.workers_used, 3, "three workers, two of them added by the HPA, ran tasks");
+        assert.equal(await workerReplicas(), 3);
+        await waitFor("the HPA to return to 1 worker", async () => ((await workerReplicas()) === 1 ? true : undefined), 300_000, 5000);
+        await waitFor("one worker pod", async () => ((await pods()).filter((p) => p.name.startsWith("dask-worker-")).length === 1 ? true : undefined), 120_000);
+    });
+
+    it("previews no change after the HPA scaled up and down", async () => {
+        const preview = await stack.preview({ ...observe(STACK), expectNoChanges: true });
+        assert.deepEqual(Object.keys(preview.changeSummary).filter((op) => op !== "same"), []);
+    });
+
+    it("runs image tag 2026.7.1: scheduler, workers, an additional worker group and Jupyter start and compute", async () => {
+        const dask = config["daskk8s:dask"];
+        dask.image = { tag: "2026.7.1" };
+        dask.values.additional_worker_groups = [{ name: "extra", replicas: 1 }];
+        stack = await stackWithConfig(STACK, config);
+        await up();
+        await waitFor("4 ready pods on the real node", async () => {
+            const all = await pods();
+            return all.length === 4 && all.every((p) => p.ready && p.node === "real-node") ? all : undefined;
+        }, 240_000);
+        const group = await kubectlJson("-n", NS, "get", "deployment", "dask-worker-extra");
+        assert.deepEqual(group.spec.template.spec.containers[0].args.slice(0, 2), ["dask", "worker"]);
+        const result = await dask("2026.7.1", "compute");
+        assert.equal(result.array_sum_of_squares, result.array_expected);
+        assert.equal(result.workers, 2, "the main worker and the group's worker");
+        const workers = Object.values(await dask("2026.7.1", "workers", PIP_PACKAGE)) as any[];
+        assert.deepEqual(workers.map((w) => w.host.replace(/-[a-z0-9]+-[a-z0-9]+$/, "")).sort(), ["dask-worker", "dask-worker-extra"]);
+        assert.ok(workers.every((w) => w.module_version === PIP_VERSION));
+        const url = `http://${REAL_NODE_IP}:${await nodePort("dask-jupyter", 80)}`;
+        const cookie = await waitFor("Jupyter 2026.7.1 to let the password in", () => jupyterLogin(url, jupyterPassword), 180_000);
+        assert.equal((await fetch(`${url}/api/contents`, { headers: { cookie } })).status, 200);
+        assert.equal(await jupyterLogin(url, "dask"), undefined);
+    });
+
+    it("destroys everything: no objects, no pods, no containers left on the node", async () => {
+        const result = await stack.destroy(observe(STACK));
+        assert.equal(result.summary.result, "succeeded");
+        await waitFor("namespace dask to be gone", async () => {
+            try {
+                await kubectl("get", "namespace", NS);
+                return undefined;
+            } catch (err) {
+                return /NotFound/.test(String(err)) ? true : undefined;
+            }
+        }, 120_000);
+        await waitFor("no containers on the real node", async () => ((await run("bash", [path.join(REPO, "scripts", "realnode.sh"), "containers"])).trim() === "" ? true : undefined), 120_000);
+        await removeStack(STACK);
+    });
+
+    it("restores the host exactly when the cluster goes down", async () => {
+        const baseline = realNodeBaseline();
+        assert.deepEqual(await masqueradeRules(), [], "no NAT rule ever let pod traffic leave as this host");
+        await cluster("down");
+        const after = (await run("bash", [path.join(REPO, "scripts", "realnode.sh"), "snapshot"])).split("\n");
+        assert.deepEqual(after, baseline.split("\n"), "iptables, sysctls, addresses, routes and mounts are as before `up`");
+        await realNodeCluster();
+    });
+});
