@@ -191,11 +191,22 @@ current-context: local
 EOF
 }
 
+# install_if_changed FILE: moves FILE.new over FILE only when the content
+# differs: kube-proxy exits when its config file changes under it.
+install_if_changed() {
+  if cmp -s "$1.new" "$1"; then rm -f "$1.new"; else mv "$1.new" "$1"; fi
+}
+
 write_configs() {
-  rm -rf "$RN/pki"; mkdir -p "$RN/pki" "$RN/cni" "$RN/etc"
-  cp "$CLUSTER_DIR/kubeconfig.yaml" "$RN/pki/admin.kubeconfig"
-  mkcreds kubelet "system:node:$NODE" system:nodes
-  mkcreds kube-proxy system:kube-proxy
+  mkdir -p "$RN/pki" "$RN/cni" "$RN/etc"
+  # Credentials for this cluster's CA, made once per CA.
+  if ! cmp -s "$CLUSTER_DIR/pki/ca.crt" "$RN/pki/ca.crt" || ! cmp -s "$CLUSTER_DIR/kubeconfig.yaml" "$RN/pki/admin.kubeconfig"; then
+    rm -rf "$RN/pki"; mkdir -p "$RN/pki"
+    cp "$CLUSTER_DIR/kubeconfig.yaml" "$RN/pki/admin.kubeconfig"
+    mkcreds kubelet "system:node:$NODE" system:nodes
+    mkcreds kube-proxy system:kube-proxy
+    cp "$CLUSTER_DIR/pki/ca.crt" "$RN/pki/ca.crt"
+  fi
   # containerd's defaults, with state under $RN and $RUN, our pause image,
   # Debian's CNI plugins, and restrict_oom_score_adj: this VM lacks
   # CAP_SYS_RESOURCE, so runc cannot lower oom_score_adj (the sandbox asks for
@@ -207,16 +218,16 @@ write_configs() {
     -e 's#sandbox_image = .*#sandbox_image = "registry.k8s.io/pause:3.10"#' \
     -e 's#bin_dir = "/opt/cni/bin"#bin_dir = "/usr/lib/cni"#' \
     -e "s#conf_dir = \"/etc/cni/net.d\"#conf_dir = \"$RN/cni\"#" \
-    -e 's#restrict_oom_score_adj = false#restrict_oom_score_adj = true#' >"$RN/etc/containerd.toml"
+    -e 's#restrict_oom_score_adj = false#restrict_oom_score_adj = true#' >"$RN/etc/containerd.toml.new"
   # ipMasq false: nothing a pod sends is rewritten to leave as this host.
-  cat >"$RN/cni/10-daskk8s.conflist" <<EOF
+  cat >"$RN/cni/10-daskk8s.conflist.new" <<EOF
 {"cniVersion": "1.0.0", "name": "daskk8s", "plugins": [{
   "type": "bridge", "bridge": "$BRIDGE", "isGateway": true, "ipMasq": false, "hairpinMode": true,
   "ipam": {"type": "host-local", "ranges": [[{"subnet": "$POD_CIDR", "gateway": "$POD_GATEWAY"}]],
            "routes": [{"dst": "0.0.0.0/0"}], "dataDir": "$RUN/cni-ipam"}}]}
 EOF
-  : >"$RN/etc/resolv.conf"   # pods never learn the host's resolver
-  cat >"$RN/etc/kubelet.yaml" <<EOF
+  : >"$RN/etc/resolv.conf.new"   # pods never learn the host's resolver
+  cat >"$RN/etc/kubelet.yaml.new" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 failCgroupV1: false               # this VM has cgroup v1; 1.35+ refuses it unless told
@@ -246,7 +257,7 @@ rotateCertificates: false
 syncFrequency: 10s
 nodeStatusUpdateFrequency: 10s
 EOF
-  cat >"$RN/etc/kube-proxy.yaml" <<EOF
+  cat >"$RN/etc/kube-proxy.yaml.new" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 mode: iptables
@@ -260,7 +271,7 @@ nodePortAddresses: ["$NODE_IP/32"]                            # NodePorts on the
 iptables: {localhostNodePorts: false, masqueradeAll: false}  # leaves route_localnet alone
 conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}  # 0: leave host sysctls alone
 EOF
-  cat >"$RN/etc/Corefile" <<EOF
+  cat >"$RN/etc/Corefile.new" <<EOF
 .:53 {
     bind $DNS_IP
     errors
@@ -275,6 +286,10 @@ EOF
     loadbalance
 }
 EOF
+  local f
+  for f in etc/containerd.toml cni/10-daskk8s.conflist etc/resolv.conf etc/kubelet.yaml etc/kube-proxy.yaml etc/Corefile; do
+    install_if_changed "$RN/$f"
+  done
 }
 
 # ---- up / down -----------------------------------------------------------------------

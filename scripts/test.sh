@@ -26,17 +26,29 @@ echo "==> npm test (type check, lint, unit tests)"
 npm test
 [ "$mode" = --unit ] && exit 0
 
-echo "==> toolchain"
-bash scripts/toolchain.sh
-echo "==> actionlint (.github/workflows)"
-"${DASKK8S_TOOLS_DIR:-$HOME/.cache/daskk8s/tools}/bin/actionlint"
-echo "==> real node: Debian packages, images, wheel index"
 if [ "$(id -u)" != 0 ]; then
     echo "scripts/test.sh: the integration suite runs a real Kubernetes node (containers, a bridge, iptables): run it as root" >&2
     exit 1
 fi
+echo "==> real node's Debian packages"
 bash scripts/node-deps.sh
-bash scripts/images.sh build
+# The images (mostly downloads) build beside the toolchain (mostly CPU); they
+# only need the pause binary first.
+bash scripts/toolchain.sh pause
+images_log=$(mktemp)
+echo "==> real node's images, in the background (log: $images_log)"
+bash scripts/images.sh build >"$images_log" 2>&1 &
+images_pid=$!
+echo "==> toolchain"
+bash scripts/toolchain.sh
+echo "==> actionlint (.github/workflows)"
+"${DASKK8S_TOOLS_DIR:-$HOME/.cache/daskk8s/tools}/bin/actionlint"
+if ! wait "$images_pid"; then
+    cat "$images_log" >&2
+    echo "scripts/test.sh: building the real node's images failed (above)" >&2
+    exit 1
+fi
+cat "$images_log"
 echo "==> local control plane with a real node"
 started_cluster=false
 if ! bash scripts/cluster.sh status >/dev/null 2>&1; then

@@ -63,6 +63,8 @@ export const BARE_CLUSTER_ENV = {
     DASKK8S_KWOK_WORKDIR: path.join(TOOLS, "..", "kwok-bare"),
     DASKK8S_METRICS_SERVER: "0",
     DASKK8S_NODES: "1",
+    // The one real node belongs to the main cluster.
+    DASKK8S_REAL_NODE: "0",
 };
 export const bareCluster = (...args: string[]) => run("bash", [path.join(REPO, "scripts", "cluster.sh"), ...args], 300_000, BARE_CLUSTER_ENV);
 

@@ -76,5 +76,5 @@ export async function masqueradeRules(): Promise<string[]> {
 
 /** What the host looked like before the real node came up (scripts/realnode.sh snapshot). */
 export function realNodeBaseline(): string {
-    return fs.readFileSync(path.join(RUN_DIR, "baseline"), "utf8").replace(/\n$/, "");
+    return fs.readFileSync(path.join(RUN_DIR, "baseline"), "utf8").trimEnd();
 }

@@ -26,6 +26,7 @@ let stack: Stack;
 let config: Record<string, any>;
 const clients: Record<string, string> = {};
 
+/** Runs dask_client.py with the host Python that has the tag's Dask. */
 async function dask(tag: string, ...args: string[]): Promise<any> {
     clients[tag] ??= (await run("bash", [path.join(REPO, "scripts", "images.sh"), "client", tag], 900_000)).trim();
     return JSON.parse(await run(clients[tag], [CLIENT_SCRIPT, await schedulerAddress(), ...args], 600_000));
@@ -67,9 +68,9 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         await removeStack(STACK);
         fs.rmSync(logFile(STACK), { force: true });
         config = await minikubeConfigHere();
-        const dask = config["daskk8s:dask"];
-        dask.values = realNodeValues();
-        dask.packages = { pip: [`${PIP_PACKAGE}==${PIP_VERSION}`] };
+        const settings = config["daskk8s:dask"];
+        settings.values = realNodeValues();
+        settings.packages = { pip: [`${PIP_PACKAGE}==${PIP_VERSION}`] };
         // Short test-only scale-down pace; the committed stack keeps 5 minutes.
         config["daskk8s:autoscaling"].scaleDown = { stabilizationWindowSeconds: 20, podsPerPeriod: 3, periodSeconds: 15 };
         stack = await stackWithConfig(STACK, config);
@@ -157,9 +158,9 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
     });
 
     it("runs image tag 2026.7.1: scheduler, workers, an additional worker group and Jupyter start and compute", async () => {
-        const dask = config["daskk8s:dask"];
-        dask.image = { tag: "2026.7.1" };
-        dask.values.additional_worker_groups = [{ name: "extra", replicas: 1 }];
+        const settings = config["daskk8s:dask"];
+        settings.image = { tag: "2026.7.1" };
+        settings.values.additional_worker_groups = [{ name: "extra", replicas: 1 }];
         stack = await stackWithConfig(STACK, config);
         await up();
         await waitFor("4 ready pods on the real node", async () => {
@@ -198,9 +199,12 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
     it("restores the host exactly when the cluster goes down", async () => {
         const baseline = realNodeBaseline();
         assert.deepEqual(await masqueradeRules(), [], "no NAT rule ever let pod traffic leave as this host");
-        await cluster("down");
-        const after = (await run("bash", [path.join(REPO, "scripts", "realnode.sh"), "snapshot"])).split("\n");
-        assert.deepEqual(after, baseline.split("\n"), "iptables, sysctls, addresses, routes and mounts are as before `up`");
-        await realNodeCluster();
+        try {
+            await cluster("down");
+            const after = (await run("bash", [path.join(REPO, "scripts", "realnode.sh"), "snapshot"])).trimEnd().split("\n");
+            assert.deepEqual(after, baseline.split("\n"), "iptables, sysctls, addresses, routes, mounts, cgroups and processes are as before `up`");
+        } finally {
+            await realNodeCluster();
+        }
     });
 });
