@@ -34,9 +34,11 @@ export CGO_ENABLED=0
 log() { printf '%s images: %s\n' "$(date +%H:%M:%S)" "$*"; }
 tags() { local f; for f in "$RECIPES"/tags/*.sh; do basename "$f" .sh; done; }
 
-# recipe_hash TAG: what an image of that tag is made of
+# recipe_hash DIR TAG: what an image of that tag is made of (this script, the
+# tag's pins, images/common and images/DIR), so that editing the notebook's
+# files rebuilds only the notebook images
 recipe_hash() {
-  { cat "$HERE/images.sh" "$RECIPES/tags/$1.sh"; find "$RECIPES/common" "$RECIPES/dask" "$RECIPES/notebook" -type f -print0 | sort -z | xargs -0 cat; } |
+  { cat "$HERE/images.sh" "$RECIPES/tags/$2.sh"; find "$RECIPES/common" "$RECIPES/$1" -type f -print0 | sort -z | xargs -0 cat; } |
     sha256sum | cut -c1-16
 }
 cached() { echo "$CACHE/$1-$2-$3.tar.zst"; } # cached NAME TAG HASH
@@ -167,12 +169,11 @@ build_pause() {
 
 # Every image this script makes, as "NAME TAG FILE".
 images() {
-  local tag h
+  local tag
   echo "pause 3.10 $(cached pause 3.10 "$(sha256sum "$TOOLS/bin/pause" 2>/dev/null | cut -c1-16)")"
   for tag in $(tags); do
-    h=$(recipe_hash "$tag")
-    echo "dask $tag $(cached dask "$tag" "$h")"
-    echo "dask-notebook $tag $(cached dask-notebook "$tag" "$h")"
+    echo "dask $tag $(cached dask "$tag" "$(recipe_hash dask "$tag")")"
+    echo "dask-notebook $tag $(cached dask-notebook "$tag" "$(recipe_hash notebook "$tag")")"
   done
 }
 
@@ -199,11 +200,16 @@ build_wheelhouse() {
 build() {
   [[ $(id -u) == 0 ]] || { echo "images: building needs root (mmdebstrap, chroot)" >&2; exit 1; }
   mkdir -p "$CACHE/logs"
+  # One build at a time; a failed or killed one leaves no half-made tree behind.
+  exec 9>"$CACHE/.lock"
+  flock 9
+  rm -rf "$CACHE"/.rootfs.* "$CACHE"/.mkimage.*
+  trap 'rm -rf "$CACHE"/.rootfs.* "$CACHE"/.mkimage.*' EXIT
   local t0=$SECONDS name tag file
   while read -r name tag file; do
     [[ -f $file ]] && continue
     log "building $name:$tag (logs: $CACHE/logs)"
-    rm -f "$CACHE/$name-$tag-"*.tar.zst   # an older recipe's image
+    rm -f "$CACHE/$name-$tag-"*.tar.zst*   # an older recipe's image
     case $name in
       pause) build_pause "$file" ;;
       dask) build_dask "$tag" "$file" ;;
@@ -211,6 +217,8 @@ build() {
     esac
   done < <(images)
   build_wheelhouse
+  # The host clients the tests and scripts/up.sh use, while we are at it.
+  for tag in $(tags); do client "$tag" >/dev/null; done
   log "images ready in $((SECONDS - t0))s"
 }
 

@@ -26,7 +26,7 @@ function renderedWorker() {
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-program-"));
-process.env.KUBECONFIG = writeKubeconfig(dir, ["minikube"]);
+process.env.KUBECONFIG = writeKubeconfig(dir, ["minikube", "kwok-daskk8s"]);
 
 describe("the program under Pulumi.minikube.yaml", () => {
     let registered: Registered[];
@@ -72,6 +72,28 @@ describe("the program under Pulumi.minikube.yaml", () => {
         assert.equal(await promiseOf(outputs.autoscalerName!), "dask-worker");
         assert.equal(await pulumi.isSecret(outputs.kubeconfig!), true);
         assert.deepEqual(await promiseOf(outputs.cluster!), { type: "kubeconfig", context: "minikube" });
+    });
+});
+
+describe("the program under Pulumi.local.yaml", () => {
+    let registered: Registered[];
+    before(async () => ({ registered } = await runProgram("local", stackFileConfig("local"))));
+
+    it("targets the local cluster's context and uses its metrics server instead of deploying one", () => {
+        assert.equal(find(registered, "pulumi:providers:kubernetes", "cluster-provider").inputs.context, "kwok-daskk8s");
+        assert.deepEqual(registered.filter((r) => r.name === "metrics-server-chart"), []);
+        assert.ok(find(registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "workers-hpa"));
+    });
+
+    it("places scheduler, workers and Jupyter on the real node (its label, tolerating its taint) as NodePorts", () => {
+        const values = find(registered, "kubernetes:helm.sh/v4:Chart", "dask-chart").inputs.values;
+        for (const part of ["scheduler", "worker", "jupyter"]) {
+            assert.deepEqual(values[part].nodeSelector, { "daskk8s.io/node": "real" }, part);
+            assert.deepEqual(values[part].tolerations, [{ key: "daskk8s.io/real-node", operator: "Equal", value: "true", effect: "NoSchedule" }], part);
+        }
+        assert.equal(values.scheduler.serviceType, "NodePort");
+        assert.equal(values.jupyter.serviceType, "NodePort");
+        assert.equal(values.worker.image.repository, "ghcr.io/dask/dask", "the values escape hatch keeps the component's own values");
     });
 });
 

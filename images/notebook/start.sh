@@ -20,6 +20,7 @@ run_hooks() {
     local f
     [ -d "$1" ] || return 0
     for f in "$1"/*; do
+        # shellcheck disable=SC1090 # hooks are whatever the image put there
         case $f in
             *.sh) echo "start.sh: sourcing $f"; . "$f" ;;
             *) if [ -x "$f" ]; then echo "start.sh: running $f"; "$f" || echo "start.sh: $f has failed, continuing"; fi ;;
