@@ -10,7 +10,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CHARTS, REPO, cluster, kubectl, minikubeConfigHere, removeStack, run, stackWithConfig, toolEnv } from "../test/integration/harness";
+import { CHARTS, REPO, cluster, kubectl, minikubeConfigHere, namespaceGone, removeStack, run, stackWithConfig, toolEnv } from "../test/integration/harness";
 
 const RUNS = Number(process.argv[2] ?? 5);
 const STACK = "it-bench";
@@ -31,18 +31,6 @@ function median(values: number[]): number {
 const pulumi = (...args: string[]) => run("pulumi", [...args, "--stack", STACK, "--non-interactive", "--color", "never"], 900_000);
 const helm = async (...args: string[]) => run("helm", ["--kubeconfig", (await cluster("kubeconfig")).trim(), ...args], 900_000);
 
-async function waitNamespaceGone(namespace: string): Promise<void> {
-    for (let i = 0; i < 120; i++) {
-        try {
-            await kubectl("get", "namespace", namespace);
-        } catch {
-            return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    throw new Error(`namespace ${namespace} did not go away`);
-}
-
 async function manualInstall(): Promise<void> {
     await helm("install", "dask", DASK_CHART, "--namespace", "dask", "--create-namespace", "--wait", "--timeout", "10m",
         "--set", "scheduler.serviceType=NodePort", "--set", "jupyter.serviceType=NodePort");
@@ -53,7 +41,7 @@ async function manualUninstall(): Promise<void> {
     await kubectl("-n", "dask", "delete", "hpa", "dask-worker", "--ignore-not-found");
     await helm("uninstall", "dask", "--namespace", "dask", "--wait");
     await kubectl("delete", "namespace", "dask", "--ignore-not-found");
-    await waitNamespaceGone("dask");
+    await namespaceGone("dask");
 }
 
 interface Row { what: string; ours: string; theirs: string; oursTimes: number[]; theirsTimes: number[] }
@@ -76,7 +64,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
         upTimes.push(await timed(() => pulumi("up", "--yes", "--skip-preview")));
         await pulumi("destroy", "--yes", "--skip-preview");
-        await waitNamespaceGone("dask");
+        await namespaceGone("dask");
         helmTimes.push(await timed(manualInstall));
         await manualUninstall();
         console.log(`run ${i + 1}: pulumi up ${upTimes[i].toFixed(1)}s, helm install + autoscale ${helmTimes[i].toFixed(1)}s`);

@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { CHARTS, REPO, cluster, kubectl, minikubeConfigHere, removeStack, run, stackWithConfig, toolEnv } from "../test/integration/harness";
+import { CHARTS, REPO, cluster, kubectl, minikubeConfigHere, namespaceGone, removeStack, run, stackWithConfig, toolEnv } from "../test/integration/harness";
 import { REAL_NODE_IP, realNodeCluster, realNodeValues } from "../test/integration/realNode";
 
 const RUNS = Number(process.argv[2] ?? 3);
@@ -24,18 +24,6 @@ const TAG = "2024.1.0";
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const pulumi = (...args: string[]) => run("pulumi", [...args, "--stack", STACK, "--non-interactive", "--color", "never"], 900_000);
-
-async function namespaceGone(ns: string): Promise<void> {
-    for (let i = 0; i < 180; i++) {
-        try {
-            await kubectl("get", "namespace", ns);
-        } catch {
-            return;
-        }
-        await new Promise((r) => setTimeout(r, 1000));
-    }
-    throw new Error(`namespace ${ns} did not go away`);
-}
 
 async function firstComputation(python: string): Promise<void> {
     const svc = JSON.parse(await kubectl("-n", "dask", "get", "service", "dask-scheduler", "-o", "json"));

@@ -8,10 +8,11 @@ export const JUPYTER_PORT = 8888;
  * What the notebook image's own `/etc/jupyter/jupyter_server_config.py` sets.
  * `--config` (see {@link JUPYTER_CONFIG_FILE}) makes Jupyter read the chart's
  * file instead of that one, so without these lines the server listens on
- * 127.0.0.1 only and nothing reaches it through its Service.
+ * 127.0.0.1 only and nothing reaches it through its Service. `""` is every
+ * interface, IPv4 and IPv6, as current images set it (older ones: 0.0.0.0).
  */
 export const JUPYTER_SERVER_SETTINGS = [
-    `c.ServerApp.ip = "0.0.0.0"`,
+    `c.ServerApp.ip = ""`,
     `c.ServerApp.port = ${JUPYTER_PORT}`,
     "c.ServerApp.open_browser = False",
 ];

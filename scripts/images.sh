@@ -5,7 +5,9 @@
 # images/tags/, that start the way the official ones do (what each step
 # reproduces is said next to it), plus registry.k8s.io/pause from
 # scripts/pause. Also the wheel index pods install EXTRA_PIP_PACKAGES from,
-# and a Dask client on this host matching each tag.
+# and a Dask client on this host matching each tag. Not reproduced, as
+# neither the chart nor the program uses them: conda, the notebook's kubectl,
+# graphviz and examples, and start.sh's root mode (user remapping with sudo).
 #
 # Usage: scripts/images.sh build           build what is not cached (needs root: mmdebstrap)
 #        scripts/images.sh import SOCKET   load every image into the real node's containerd
@@ -60,13 +62,18 @@ mkimage() {
   log "$ref: $(du -h "$out" | cut -f1) ($out)"
 }
 
-# Debian mirrors exactly as this host's apt is configured (no mirror is named
-# in this repository), for the suite we build.
+# The Debian mirror this host's apt uses for $SUITE (no mirror is named in
+# this repository), or DASKK8S_DEBIAN_MIRROR: from deb822 sources whose
+# Suites name $SUITE, else from one-line `deb URI $SUITE ...` entries.
 sources() {
-  local f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [[ -f $f ]] && sed -n 's/^URIs: *//p' "$f"
-  done | head -1
+  if [[ -n ${DASKK8S_DEBIAN_MIRROR:-} ]]; then echo "$DASKK8S_DEBIAN_MIRROR"; return; fi
+  {
+    { cat /etc/apt/sources.list.d/*.sources 2>/dev/null || true; } | awk -v suite="$SUITE" '
+      /^URIs:/ {uris = $2} /^Suites:/ {for (i = 2; i <= NF; i++) if ($i == suite) hit = 1}
+      /^[[:space:]]*$/ {if (hit && uris != "") print uris; hit = 0; uris = ""}
+      END {if (hit && uris != "") print uris}'
+    { cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } | sed 's/\[[^]]*\]//' | awk -v suite="$SUITE" '$1 == "deb" && $3 == suite {print $2}'
+  } | head -1
 }
 
 # base_rootfs DIR: Debian 12 with Python and tini. Upstream: a conda base on
@@ -75,7 +82,7 @@ sources() {
 base_rootfs() {
   local dir=$1 mirror extra=${2:-}
   mirror=$(sources)
-  [[ -n $mirror ]] || { echo "images: no Debian mirror in /etc/apt/sources.list.d/*.sources" >&2; exit 1; }
+  [[ -n $mirror ]] || { echo "images: apt has no source for Debian $SUITE here; set DASKK8S_DEBIAN_MIRROR to a mirror URL" >&2; exit 1; }
   # Host CA bundle for pip inside the chroot (TLS may be intercepted on the way
   # to the registry); the host's own pip settings must not leak in.
   env -u PIP_FIND_LINKS -u PIP_CERT -u REQUESTS_CA_BUNDLE mmdebstrap --quiet --mode=root --variant=minbase \
@@ -146,14 +153,14 @@ build_notebook() { # build_notebook TAG OUT
     # Upstream 2024.x: ENTRYPOINT tini -- /usr/bin/prepare.sh (no -g, no CMD),
     # which installs the extras and execs start.sh jupyter lab.
     install -m 755 "$RECIPES/notebook/prepare-2024.sh" "$root/usr/bin/prepare.sh"
-    cfg=$(printf '{"Entrypoint":["tini","--","/usr/bin/prepare.sh"],"User":"1000:100","Env":[%s],"WorkingDir":"/home/jovyan"}' "$env")
+    cfg=$(printf '{"Entrypoint":["tini","--","/usr/bin/prepare.sh"],"User":"jovyan","Env":[%s],"WorkingDir":"/home/jovyan"}' "$env")
   else
     # Upstream 2025.1+: foundation's ENTRYPOINT tini -g -- start.sh, prepare.sh
     # as a before-notebook hook, CMD '/run.sh' in the shell form of SHELL
     # ["/bin/bash","-o","pipefail","-c"].
     install -m 644 "$RECIPES/notebook/prepare-hook.sh" "$root/usr/local/bin/before-notebook.d/prepare.sh"
     install -m 755 "$RECIPES/notebook/run.sh" "$root/run.sh"
-    cfg=$(printf '{"Entrypoint":["tini","-g","--","start.sh"],"Cmd":["/bin/bash","-o","pipefail","-c","'"'"'/run.sh'"'"'"],"User":"1000:100","Env":[%s],"WorkingDir":"/home/jovyan"}' "$env")
+    cfg=$(printf '{"Entrypoint":["tini","-g","--","start.sh"],"Cmd":["/bin/bash","-o","pipefail","-c","'"'"'/run.sh'"'"'"],"User":"jovyan","Env":[%s],"WorkingDir":"/home/jovyan"}' "$env")
   fi
   mkimage "$root" "ghcr.io/dask/dask-notebook:$tag" "$out" "$cfg"
   rm -rf "$root"
@@ -186,8 +193,9 @@ build_wheelhouse() {
   [[ -f $stamp && $(cat "$stamp") == "$want" ]] && return 0
   rm -rf "$WHEELHOUSE"; mkdir -p "$WHEELHOUSE/simple"; tmp=$(mktemp -d)
   while read -r spec; do
-    env -u PIP_FIND_LINKS pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
-      --platform manylinux2014_x86_64 --platform any -d "$tmp" "$spec"
+    # With their dependencies: the pods' pip sees no other index.
+    env -u PIP_FIND_LINKS python3 -m pip download --quiet --only-binary=:all: --python-version 3.11 \
+      --platform manylinux_2_36_x86_64 --platform manylinux2014_x86_64 --platform any -d "$tmp" "$spec"
   done < <(grep -v '^\s*#' "$RECIPES/wheels.txt" | sed '/^\s*$/d')
   for w in "$tmp"/*.whl; do
     name=$(basename "$w" | cut -d- -f1 | tr 'A-Z_.' 'a-z--')

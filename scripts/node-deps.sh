@@ -5,7 +5,7 @@
 # what is missing, and does nothing when everything is there.
 set -euo pipefail
 
-PACKAGES="containerd runc containernetworking-plugins iptables conntrack mmdebstrap zstd openssl curl"
+PACKAGES="containerd runc containernetworking-plugins iptables conntrack mmdebstrap zstd openssl curl python3-venv"
 
 missing=()
 for p in $PACKAGES; do

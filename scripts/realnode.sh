@@ -47,11 +47,21 @@ TAINT=daskk8s.io/real-node=true:NoSchedule
 LABEL=daskk8s.io/node=real
 # Host settings the kubelet, kube-proxy or this script may change; `down` puts back
 # what `up` found.
-SYSCTLS="net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables
+# ip_forward first: writing it also resets forwarding and accept_redirects
+# of every interface, which the later entries then put back.
+SYSCTLS="net.ipv4.ip_forward net.ipv4.conf.all.forwarding net.ipv4.conf.default.forwarding
+  net.ipv4.conf.all.accept_redirects net.ipv4.conf.default.accept_redirects
+  net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables
   vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
   kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.conf.all.route_localnet
   net.netfilter.nf_conntrack_max net.netfilter.nf_conntrack_tcp_timeout_established
   net.netfilter.nf_conntrack_tcp_timeout_close_wait"
+# Fixed paths containerd, CNI and the kubelet create whatever their config
+# says; `down` removes those that did not exist before `up`.
+HOST_PATHS="/var/log/pods /var/log/containers /var/lib/kubelet /var/lib/cni /opt/containerd /run/containerd /etc/cni"
+INGRESS=DASKK8S-INGRESS     # raw PREROUTING: node and pod addresses only from lo and the bridge
+PODS_IN=DASKK8S-PODS-IN     # filter INPUT: what pods may open on this host
+OUR_CHAINS="$GUARD $INGRESS $PODS_IN"
 export PATH=$BIN:$PATH
 
 log() { printf '%s realnode: %s\n' "$(date +%H:%M:%S)" "$*"; }
@@ -79,8 +89,9 @@ stop() { # SIGTERM, up to 10 s, then SIGKILL; only the pid we recorded
   rm -f "$f"
 }
 wait_for() { # wait_for SECONDS WHAT CMD...
-  local n=$1 what=$2 i; shift 2
-  for ((i = 0; i < n * 5; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  local n=$1 what=$2 deadline; shift 2
+  deadline=$((SECONDS + n))
+  while ((SECONDS < deadline)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
   log "timed out after ${n}s waiting for $what (logs: $RN/logs)"; return 1
 }
 
@@ -98,6 +109,7 @@ snapshot() {
   echo "# links"; ip -o link show | awk -F': ' '{print $2}' | sort
   echo "# routes"; ip route show table all | grep -v '^local\|^broadcast' | sort
   echo "# mounts"; awk '{print $2, $3}' /proc/mounts | grep -v "^$RUN " | sort
+  echo "# paths"; for t in $HOST_PATHS; do [[ -e $t ]] && echo "$t"; done
   echo "# netns"; ls /run/netns 2>/dev/null || true
   echo "# cgroups"; ls -d /sys/fs/cgroup/*/kubepods* 2>/dev/null || true
   echo "# processes"; ps -e -o comm= | grep -xE 'containerd|containerd-shim|kubelet|kube-proxy|coredns|pause' | sort || true
@@ -106,13 +118,18 @@ snapshot() {
 host_up() {
   mkdir -p "$RUN/pids" "$RN/logs" "$RN/etc"
   # The baseline is what the host looked like before the first `up`.
-  [[ -f $RUN/baseline ]] || snapshot >"$RUN/baseline"
+  if [[ ! -f $RUN/baseline ]]; then
+    if iptables-save 2>/dev/null | grep -q '^:\(KUBE-\|CNI-\)'; then
+      echo "realnode: this host already has KUBE-*/CNI-* iptables chains (another Kubernetes node?); not joining a second one" >&2
+      exit 1
+    fi
+    snapshot >"$RUN/baseline"
+  fi
   [[ -f $RUN/sysctl.saved ]] || for s in $SYSCTLS; do
     v=$(sysctl -n "$s" 2>/dev/null) && echo "$s=$v"
   done >"$RUN/sysctl.saved"
-  # The kubelet writes container logs to these fixed paths; remove them at down if we made them.
   local d a
-  [[ -f $RUN/created-dirs ]] || for d in /var/log/pods /var/log/containers; do
+  [[ -f $RUN/created-dirs ]] || for d in $HOST_PATHS; do
     [[ -e $d ]] || echo "$d"
   done >"$RUN/created-dirs"
   for a in "$NODE_IP" "$DNS_IP"; do
@@ -120,33 +137,70 @@ host_up() {
   done
   # Pod -> Service -> pod is routed back out of the bridge (forwarding), and
   # bridged replies must pass iptables for the Service DNAT to be undone.
+  [[ -d /proc/sys/net/bridge ]] || modprobe br_netfilter ||
+    { echo "realnode: the kernel has no br_netfilter (net.bridge.* sysctls)" >&2; exit 1; }
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1
-  # In mangle FORWARD, which runs before kube-proxy's filter-table ACCEPTs.
-  iptables -t mangle -N "$GUARD" 2>/dev/null || iptables -t mangle -F "$GUARD"
+  guard_up
+}
+
+# newchain TABLE CHAIN: an empty chain of ours
+newchain() { iptables -t "$1" -N "$2" 2>/dev/null || iptables -t "$1" -F "$2"; }
+
+guard_up() {
+  # Forwarding: pods talk to pods; nothing enters or leaves the bridge
+  # otherwise. In mangle FORWARD, before kube-proxy's filter-table ACCEPTs.
+  newchain mangle "$GUARD"
   iptables -t mangle -A "$GUARD" -i "$BRIDGE" -o "$BRIDGE" -j RETURN
   iptables -t mangle -A "$GUARD" -i "$BRIDGE" -j DROP
   iptables -t mangle -A "$GUARD" -o "$BRIDGE" -j DROP
+  # ip_forward is global: where the host did not forward before, it still
+  # forwards nothing but the bridge's own traffic.
+  if grep -qx 'net.ipv4.ip_forward=0' "$RUN/sysctl.saved"; then
+    iptables -t mangle -A "$GUARD" -j DROP
+  fi
   iptables -t mangle -C FORWARD -j "$GUARD" 2>/dev/null || iptables -t mangle -I FORWARD 1 -j "$GUARD"
+  # Linux accepts a packet for any of its addresses on any interface: the
+  # node and pod addresses are reachable only from this host and the bridge.
+  newchain raw "$INGRESS"
+  iptables -t raw -A "$INGRESS" -i lo -j RETURN
+  iptables -t raw -A "$INGRESS" -i "$BRIDGE" -j RETURN
+  iptables -t raw -A "$INGRESS" -d "$NODE_IP/32" -j DROP
+  iptables -t raw -A "$INGRESS" -d "$DNS_IP/32" -j DROP
+  iptables -t raw -A "$INGRESS" -d "$POD_CIDR" -j DROP
+  iptables -t raw -C PREROUTING -j "$INGRESS" 2>/dev/null || iptables -t raw -I PREROUTING 1 -j "$INGRESS"
+  # Pods may open connections to cluster DNS and the wheel index on this
+  # host, nothing else (the kubelet serves anyone who reaches it).
+  newchain filter "$PODS_IN"
+  iptables -A "$PODS_IN" -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN
+  iptables -A "$PODS_IN" -d "$DNS_IP/32" -p udp --dport 53 -j RETURN
+  iptables -A "$PODS_IN" -d "$DNS_IP/32" -p tcp --dport 53 -j RETURN
+  iptables -A "$PODS_IN" -d "$NODE_IP/32" -p tcp --dport "$WHEEL_PORT" -j RETURN
+  iptables -A "$PODS_IN" -j DROP
+  iptables -C INPUT -i "$BRIDGE" -j "$PODS_IN" 2>/dev/null || iptables -I INPUT 1 -i "$BRIDGE" -j "$PODS_IN"
 }
 
-# Chains named KUBE-*/CNI-* (kubelet, kube-proxy, CNI) and our guard, with
-# every rule that jumps to them.
+# Chains named KUBE-*/CNI-* (kubelet, kube-proxy, CNI) that the host did not
+# have before `up`, and ours, with every rule that jumps to them: deleted
+# through iptables-restore, which parses quoted comments as iptables-save wrote them.
 iptables_down() {
-  local cmd t c rule
+  local cmd t chains rules c
   for cmd in iptables ip6tables; do
     for t in filter nat mangle raw; do
-      for c in $($cmd-save -t "$t" 2>/dev/null | awk -v g="$GUARD" '/^:/ {n = substr($1, 2); if (n ~ /^(KUBE-|CNI-)/ || n == g) print n}'); do
-        while read -r rule; do
-          # shellcheck disable=SC2086 # a saved rule, split into words on purpose
-          $cmd -t "$t" ${rule/#-A/-D} 2>/dev/null || true
-        done < <($cmd-save -t "$t" | grep -E -- "-j $c( |$)" || true)
-        $cmd -t "$t" -F "$c" 2>/dev/null || true
-      done
-      for c in $($cmd-save -t "$t" 2>/dev/null | awk -v g="$GUARD" '/^:/ {n = substr($1, 2); if (n ~ /^(KUBE-|CNI-)/ || n == g) print n}'); do
-        $cmd -t "$t" -X "$c" 2>/dev/null || true
-      done
+      chains=$($cmd-save -t "$t" 2>/dev/null | awk -v ours=" $OUR_CHAINS " '/^:/ {n = substr($1, 2); if (n ~ /^(KUBE-|CNI-)/ || index(ours, " " n " ")) print n}' |
+        grep -vxF -f <(baseline_chains "$cmd" "$t") || true)
+      [[ -n $chains ]] || continue
+      rules=$($cmd-save -t "$t" | grep -E -- "-j ($(echo "$chains" | paste -sd'|'))( |$)" | grep '^-A' | sed 's/^-A/-D/' || true)
+      [[ -z $rules ]] || printf '*%s\n%s\nCOMMIT\n' "$t" "$rules" | $cmd-restore --noflush 2>/dev/null || true
+      for c in $chains; do $cmd -t "$t" -F "$c" 2>/dev/null || true; done
+      for c in $chains; do $cmd -t "$t" -X "$c" 2>/dev/null || true; done
     done
   done
+}
+
+# baseline_chains CMD TABLE: the chains that table had before `up`
+baseline_chains() {
+  [[ -f $RUN/baseline ]] || return 0
+  awk -v sec="# $1 $2" '/^# / {on = ($0 == sec); next} on && /^:/ {print substr($1, 2)}' "$RUN/baseline"
 }
 
 host_down() {
@@ -350,14 +404,12 @@ down() {
   stop containerd
   [[ -x $BIN/kube-proxy ]] && "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
   host_down
-  local baseline=$RUN/baseline left
-  if [[ -f $baseline ]]; then
-    cp "$baseline" "$RN/logs/baseline.last"
-    if ! left=$(diff "$baseline" <(snapshot)); then
-      rm -rf "$RUN"
-      echo "$left" >&2
-      log "down in $((SECONDS - t0))s, but the host differs from before 'up' (above: < before, > now)"; exit 1
-    fi
+  local baseline=$RUN/baseline
+  if [[ -f $baseline ]] && ! diff "$baseline" <(snapshot) >"$RN/logs/down.diff"; then
+    # $RUN stays: the next `down` retries against the same baseline.
+    cat "$RN/logs/down.diff" >&2
+    log "down in $((SECONDS - t0))s, but the host differs from before 'up' (above, < before, > now; $RN/logs/down.diff)"
+    exit 1
   fi
   rm -rf "$RUN"
   log "down in $((SECONDS - t0))s; host restored (iptables, sysctls, addresses, routes, mounts)"

@@ -50,16 +50,22 @@ if ! wait "$images_pid"; then
 fi
 cat "$images_log"
 echo "==> local control plane with a real node"
+# Leave a cluster (and a real node) that was already running as it was;
+# remove what this run starts, also when starting it fails half-way. Taking
+# it down fails when the host could not be restored exactly: so does the run.
 started_cluster=false
-if ! bash scripts/cluster.sh status >/dev/null 2>&1; then
-    started_cluster=true
-fi
+bash scripts/cluster.sh status >/dev/null 2>&1 || started_cluster=true
+started_node=false
+bash scripts/realnode.sh status >/dev/null 2>&1 || started_node=true
+cleanup() {
+    if $started_cluster; then
+        bash scripts/cluster.sh down
+    elif $started_node; then
+        bash scripts/realnode.sh down "$(dirname "$(bash scripts/cluster.sh kubeconfig)")"
+    fi || { echo "scripts/test.sh: the host was not restored (above)" >&2; exit 1; }
+}
+trap cleanup EXIT
 export DASKK8S_REAL_NODE=1
 bash scripts/cluster.sh up
-# Leave a cluster that was already running as it was; remove one we started.
-if $started_cluster; then
-    # down fails when it could not restore the host exactly: so does the run.
-    trap 'bash scripts/cluster.sh down || { echo "scripts/test.sh: the host was not restored (above)" >&2; exit 1; }' EXIT
-fi
 echo "==> npm run test:integration"
 npm run test:integration

@@ -32,7 +32,9 @@ if [ "$stack" = local ]; then
         echo "error: the local stack runs a Kubernetes node on this machine: Linux and root are needed (or use scripts/up.sh minikube)" >&2
         exit 2
     fi
-    echo "==> tools (built once: Pulumi, a Kubernetes control plane and node; see README)"
+    echo "==> stack local: a Kubernetes control plane and one real node on this machine (README: \"The local cluster\")."
+    echo "    It adds addresses on lo, a bridge and iptables chains; scripts/cluster.sh down undoes all of it."
+    echo "==> tools (built once, about 40 minutes on 2 cores: Pulumi, Kubernetes, images)"
     bash scripts/toolchain.sh
     bash scripts/node-deps.sh
     bash scripts/images.sh build

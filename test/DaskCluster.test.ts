@@ -162,7 +162,7 @@ describe("DaskCluster Jupyter login", () => {
         assert.ok(!JSON.stringify(chart.inputs.values).includes(salt), "nor the salt, which is derived from the password");
         assert.equal(jupyter.extraConfig, [
             // --config makes Jupyter skip the image's own server config, which sets these.
-            'c.ServerApp.ip = "0.0.0.0"',
+            'c.ServerApp.ip = ""',
             "c.ServerApp.port = 8888",
             "c.ServerApp.open_browser = False",
             "import os",

@@ -6,9 +6,10 @@ cluster's Dask version). Prints one JSON object; exits non-zero on any error.
         A dask.array sum and a plain task; their results and the expected ones.
     dask_client.py SCHEDULER workers MODULE
         Per worker: threads, host name, and MODULE's version there (None if absent).
-    dask_client.py SCHEDULER reach HOST PORT NAME
+    dask_client.py SCHEDULER reach HOST PORT NAME SERVICE_HOST:PORT
         Per worker: whether a TCP connection to HOST:PORT and a lookup of NAME
-        succeed, and whether the scheduler's Service name resolves.
+        succeed, whether the scheduler's Service name resolves, and whether a
+        connection to a service on the node (SERVICE_HOST:PORT) succeeds.
     dask_client.py SCHEDULER load WORKERS TIMEOUT
         Keeps every worker busy with CPU-bound tasks until WORKERS workers have
         each run some of them (an autoscaler had to add them), then checks
@@ -69,8 +70,10 @@ def workers(client, module):
     return {addr: {**info[addr], "nthreads": threads[addr]} for addr in info}
 
 
-def reach(client, host, port, name):
-    def probe(host=host, port=int(port), name=name):
+def reach(client, host, port, name, host_service):
+    service_host, service_port = host_service.rsplit(":", 1)
+
+    def probe(host=host, port=int(port), name=name, service=(service_host, int(service_port))):
         import os
         import socket
 
@@ -87,6 +90,7 @@ def reach(client, host, port, name):
             "connect": attempt(lambda: socket.create_connection((host, port), timeout=3).close()),
             "resolve": attempt(lambda: socket.getaddrinfo(name, 80)),
             "resolve_scheduler": attempt(lambda: socket.getaddrinfo(scheduler_host, 8786)),
+            "host_service": attempt(lambda: socket.create_connection(service, timeout=3).close()),
         }
 
     return client.run(probe)

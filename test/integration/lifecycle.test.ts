@@ -10,7 +10,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import {
-    REPO, cluster, kubeconfig, kubectl, toolEnv, kubectlJson, logFile, minikubeConfigHere, observe, removeStack, run, stackWithConfig, stateFile, waitFor,
+    REPO, cluster, kubeconfig, kubectl, toolEnv, kubectlJson, logFile, minikubeConfigHere, namespaceGone, observe, removeStack, run, stackWithConfig, stateFile, waitFor,
 } from "./harness";
 
 const STACK = "it-minikube";
@@ -278,14 +278,7 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
     it("destroys every object it created", async () => {
         const result = await stack.destroy(observe(STACK));
         assert.equal(result.summary.result, "succeeded");
-        await waitFor("namespace dask to be gone", async () => {
-            try {
-                await kubectl("get", "namespace", NS);
-                return undefined;
-            } catch (err) {
-                return /NotFound/.test(String(err)) ? true : undefined;
-            }
-        }, 120_000);
+        await namespaceGone(NS, 120_000);
         const leftovers = await kubectl("get", "deployments,services,hpa,secrets,configmaps,serviceaccounts,roles,rolebindings", "-A", "-l", "release=dask", "-o", "name");
         assert.equal(leftovers.trim(), "");
         await removeStack(STACK);

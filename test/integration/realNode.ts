@@ -57,10 +57,21 @@ export async function jupyterLogin(url: string, password: string): Promise<strin
     return [`_xsrf=${xsrf}`, ...cookies].join("; ");
 }
 
-/** Packets the node's forward guard dropped so far (pod traffic that tried to leave). */
-export async function guardDrops(): Promise<number> {
-    const rules = await run("iptables", ["-t", "mangle", "-L", "DASKK8S-GUARD", "-v", "-x", "-n"]);
-    return rules.split("\n").filter((l) => /\bDROP\b/.test(l)).reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0]), 0);
+/**
+ * Runs `action` with a counting rule at the head of the node's forward guard
+ * for packets to `address` (the guard drops them anyway), and returns how
+ * many it saw: pod traffic that tried to leave for that address.
+ */
+export async function countDrops<T>(address: string, action: () => Promise<T>): Promise<{ result: T; drops: number }> {
+    const match = ["-d", `${address}/32`, "-j", "DROP"];
+    await run("iptables", ["-t", "mangle", "-I", "DASKK8S-GUARD", "1", ...match]);
+    try {
+        const result = await action();
+        const listing = await run("iptables", ["-t", "mangle", "-L", "DASKK8S-GUARD", "1", "-v", "-x", "-n"]);
+        return { result, drops: Number(listing.trim().split(/\s+/)[0]) };
+    } finally {
+        await run("iptables", ["-t", "mangle", "-D", "DASKK8S-GUARD", ...match]);
+    }
 }
 
 /**
