@@ -2,6 +2,8 @@
  * The stack configuration: its shape, and the checks that run before any
  * resource is registered. Pure: index.ts hands it the raw config.
  */
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { DaskClusterArgs } from "./components/DaskCluster";
@@ -18,7 +20,9 @@ import { ArgIssue, formatIssue, show } from "./components/validation";
 import { passwordProblem } from "./components/jupyterPassword";
 
 const strings = z.array(z.string());
-const quantities = z.strictObject({ cpu: z.string().optional(), memory: z.string().optional() });
+// `pulumi config set --path ...cpu 2` stores a number; Kubernetes takes it as "2".
+const quantity = z.preprocess((v) => (typeof v === "number" ? String(v) : v), z.string());
+const quantities = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
 const resources = z.strictObject({ requests: quantities.optional(), limits: quantities.optional() });
 const exposure = z.strictObject({
     type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).optional(),
@@ -200,7 +204,7 @@ function crossChecks(config: StackShape, project: string, env: NodeJS.ProcessEnv
         if (config.eks !== undefined) {
             problems.push(`${key("eks")} (set) only applies to target eks; target is ${config.target}`);
         }
-        problems.push(...prefixed(validateKubeconfigTargetArgs(kubeconfigArgs(config), env), key("kubeconfig")));
+        problems.push(...prefixed(validateKubeconfigTargetArgs(kubeconfigArgs(config, env), env), key("kubeconfig")));
     }
     const autoscaling = config.autoscaling?.enabled !== false;
     if (autoscaling && config.dask?.workers?.replicas !== undefined) {
@@ -210,10 +214,9 @@ function crossChecks(config: StackShape, project: string, env: NodeJS.ProcessEnv
     problems.push(...prefixed(validateDaskClusterArgs({ ...config.dask, workers: { ...config.dask?.workers, autoscaled: autoscaling } })
         .filter((issue) => !(autoscaling && issue.path === "workers.replicas")), key("dask")));
     problems.push(...prefixed(validateMetricsServerArgs(config.metricsServer ?? {}), key("metricsServer")));
-    if (config.autoscaling?.enabled !== false) {
-        const { enabled: _enabled, ...autoscaler } = config.autoscaling ?? {};
-        problems.push(...prefixed(validateWorkerAutoscalerArgs({ namespace: "", deploymentName: "", ...autoscaler }), key("autoscaling")));
-    }
+    // Checked when disabled too: turning it back on must not meet a bad value.
+    const { enabled: _enabled, ...autoscaler } = config.autoscaling ?? {};
+    problems.push(...prefixed(validateWorkerAutoscalerArgs({ namespace: "", deploymentName: "", ...autoscaler }), key("autoscaling")));
     if (config.jupyterPassword !== undefined) {
         const problem = passwordProblem(config.jupyterPassword);
         if (problem !== undefined) {
@@ -226,9 +229,23 @@ function crossChecks(config: StackShape, project: string, env: NodeJS.ProcessEnv
     return problems;
 }
 
-function kubeconfigArgs(config: StackShape): KubeconfigTargetArgs {
+function kubeconfigArgs(config: StackShape, env: NodeJS.ProcessEnv): KubeconfigTargetArgs {
     const context = config.kubeconfig?.context ?? (config.target === "minikube" ? "minikube" : undefined);
-    return { ...config.kubeconfig, ...(context !== undefined ? { context } : {}) };
+    const kubeconfigPath = config.kubeconfig?.kubeconfigPath;
+    return {
+        ...config.kubeconfig,
+        // Stack files are not read by a shell: `~` would otherwise be a directory named "~".
+        ...(kubeconfigPath !== undefined ? { kubeconfigPath: expandHome(kubeconfigPath, env) } : {}),
+        ...(context !== undefined ? { context } : {}),
+    };
+}
+
+/** `~` or `~/...` resolved against $HOME (else the user's home directory). */
+export function expandHome(file: string, env: NodeJS.ProcessEnv): string {
+    if (file !== "~" && !file.startsWith("~/")) {
+        return file;
+    }
+    return path.join(env.HOME ?? os.homedir(), file.slice(1));
 }
 
 /**
@@ -268,7 +285,7 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
     return {
         target: config.target === "eks"
             ? { kind: "eks", args: config.eks ?? {} }
-            : { kind: "kubeconfig", args: kubeconfigArgs(config) },
+            : { kind: "kubeconfig", args: kubeconfigArgs(config, raw.env ?? process.env) },
         dask: { ...config.dask, workers: { ...config.dask?.workers, autoscaled: autoscalingOn } },
         jupyterPassword: config.jupyterPassword,
         metricsServer: config.metricsServer ?? {},

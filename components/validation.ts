@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 
+/** The largest value of a Kubernetes int32 field (replicas, ports, seconds). */
+export const MAX_INT32 = 2_147_483_647;
+
 /**
  * One problem with one argument: `path` is the argument's dotted path (as the
  * user wrote it), `value` what it got, `rule` what it accepts.
@@ -20,7 +23,7 @@ export function show(value: unknown): string {
 }
 
 /**
- * `workers.replicas (-1) must be a whole number >= 0`. Other arguments named in
+ * `workers.replicas (-1) must be a whole number from 0 to 2147483647 ...`. Other arguments named in
  * a rule are written `{{path}}`; `keyPrefix` goes before every path, so that
  * stack config errors name full config keys.
  */
@@ -71,14 +74,19 @@ export class IssueList {
         this.issues.push({ path, value, rule });
     }
 
+    /**
+     * A whole number from `min` to `max`; without `max`, up to the largest
+     * number Kubernetes' int32 fields hold, which every count here ends up in.
+     */
     wholeNumber(path: string, input: pulumi.Input<number> | undefined, min: number, max?: number): void {
         const value = known(input);
         if (value === undefined) {
             return;
         }
-        const inRange = Number.isInteger(value) && value >= min && (max === undefined || value <= max);
-        if (!inRange) {
-            this.add(path, value, max === undefined ? `must be a whole number >= ${min}` : `must be a whole number from ${min} to ${max}`);
+        if (!Number.isInteger(value) || value < min || value > (max ?? MAX_INT32)) {
+            this.add(path, value, max === undefined
+                ? `must be a whole number from ${min} to ${MAX_INT32} (the largest Kubernetes accepts)`
+                : `must be a whole number from ${min} to ${max}`);
         }
     }
 

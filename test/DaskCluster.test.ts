@@ -273,7 +273,7 @@ describe("DaskCluster transforms of rendered objects", () => {
 
 describe("DaskCluster argument errors (thrown before anything is registered)", () => {
     const cases: [string, DaskClusterArgs, string][] = [
-        ["negative replicas", { workers: { replicas: -1 } }, "workers.replicas (-1) must be a whole number >= 0"],
+        ["negative replicas", { workers: { replicas: -1 } }, "workers.replicas (-1) must be a whole number from 0 to 2147483647 (the largest Kubernetes accepts)"],
         ["empty tag", { image: { tag: "" } }, "image.tag (\"\") must be a non-empty image tag"],
         ["latest tag", { image: { tag: "latest" } }, "image.tag (\"latest\") must be a pinned version"],
         ["tag without version", { image: { tag: "nightly" } }, "set image.entrypoints"],

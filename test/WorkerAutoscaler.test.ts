@@ -57,8 +57,8 @@ describe("WorkerAutoscaler", () => {
         ["min above the default max", { minReplicas: 4 }, "minReplicas (4) must not exceed maxReplicas (3)"],
         ["a CPU target of 0", { targetCpuUtilization: 0 }, "targetCpuUtilization (0) must be a whole number from 1 to 100"],
         ["a CPU target above 100", { targetCpuUtilization: 150 }, "targetCpuUtilization (150) must be a whole number from 1 to 100"],
-        ["zero minimum", { minReplicas: 0 }, "minReplicas (0) must be a whole number >= 1"],
-        ["a fractional maximum", { maxReplicas: 2.5 }, "maxReplicas (2.5) must be a whole number >= 1"],
+        ["zero minimum", { minReplicas: 0 }, "minReplicas (0) must be a whole number from 1 to 2147483647 (the largest Kubernetes accepts)"],
+        ["a fractional maximum", { maxReplicas: 2.5 }, "maxReplicas (2.5) must be a whole number from 1 to 2147483647 (the largest Kubernetes accepts)"],
         ["a negative window", { scaleDown: { stabilizationWindowSeconds: -1 } }, "scaleDown.stabilizationWindowSeconds (-1) must be a whole number from 0 to 3600"],
         ["a period above 30 minutes", { scaleDown: { periodSeconds: 3600 } }, "scaleDown.periodSeconds (3600) must be a whole number from 1 to 1800"],
     ];

@@ -55,6 +55,20 @@ describe("stack config: the committed stacks", () => {
         assert.deepEqual(s.dask.workers, { replicas: 4, autoscaled: false });
     });
 
+    it("accepts quantities written as numbers, as `pulumi config set --path ... 2` stores them", () => {
+        const s = load(minikubeWith({ dask: { workers: { resources: { requests: { cpu: 1, memory: "1Gi" }, limits: { cpu: 2, memory: "2Gi" } } } } }));
+        assert.deepEqual(s.dask.workers?.resources, { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } });
+    });
+
+    it("reads a kubeconfig path that starts with ~ from the home directory", () => {
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-home-"));
+        fs.mkdirSync(path.join(home, ".kube"));
+        fs.copyFileSync(env.KUBECONFIG, path.join(home, ".kube", "config"));
+        const s = loadStackConfig({ project: "daskk8s", stack: "minikube", secretKeys: [], env: { HOME: home },
+            values: minikubeWith({ kubeconfig: { kubeconfigPath: "~/.kube/config" } }) });
+        assert.deepEqual(s.target, { kind: "kubeconfig", args: { kubeconfigPath: path.join(home, ".kube", "config"), context: "minikube" } });
+    });
+
     it("passes a secret Jupyter password through", () => {
         const s = load(minikubeWith({ jupyterPassword: "a long password" }), "minikube", ["daskk8s:jupyterPassword"]);
         assert.equal(s.jupyterPassword, "a long password");
@@ -75,7 +89,12 @@ describe("stack config: each bad setting fails with the file, key, value and wha
     it("a CPU target outside 1-100", () => assertRejects(minikubeWith({ autoscaling: { targetCpuUtilization: 120 } }),
         "daskk8s:autoscaling.targetCpuUtilization (120) must be a whole number from 1 to 100"));
     it("negative worker replicas", () => assertRejects(minikubeWith({ autoscaling: { enabled: false }, dask: { workers: { replicas: -2 } } }),
-        "daskk8s:dask.workers.replicas (-2) must be a whole number >= 0"));
+        "daskk8s:dask.workers.replicas (-2) must be a whole number from 0 to 2147483647"));
+    it("a count beyond what Kubernetes holds (int32), before anything is created", () => assertRejects(
+        minikubeWith({ autoscaling: { maxReplicas: 3000000000 } }),
+        "daskk8s:autoscaling.maxReplicas (3000000000) must be a whole number from 1 to 2147483647 (the largest Kubernetes accepts)"));
+    it("a bad setting in a disabled autoscaling block", () => assertRejects(minikubeWith({ autoscaling: { enabled: false, minReplicas: -5 } }),
+        "daskk8s:autoscaling.minReplicas (-5) must be a whole number from 1 to 2147483647"));
     it("replicas that are not a number", () => assertRejects(minikubeWith({ dask: { workers: { replicas: "three" } } }),
         "daskk8s:dask.workers.replicas (\"three\") must be a number"));
     it("a public scheduler without source ranges", () => assertRejects(minikubeWith({ dask: { scheduler: { service: { type: "LoadBalancer" } } } }),
