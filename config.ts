@@ -249,6 +249,30 @@ export function expandHome(file: string, env: NodeJS.ProcessEnv): string {
 }
 
 /**
+ * Config namespaces other programs in this stack read: Pulumi's own, and the
+ * AWS providers the `eks` target builds on. Anything else outside the
+ * project's namespace would be silently ignored.
+ */
+const FOREIGN_NAMESPACES = ["pulumi", "aws", "awsx", "eks"];
+
+/** Keys outside the project's namespace that nothing reads: a wrong prefix, or a provider setting the program overrides. */
+function strayKeys(keys: string[], project: string): string[] {
+    return keys.flatMap((fullKey) => {
+        const [namespace, ...rest] = fullKey.split(":");
+        const key = rest.join(":");
+        if (namespace === project || FOREIGN_NAMESPACES.includes(namespace) || rest.length === 0) {
+            return [];
+        }
+        if (namespace === "kubernetes") {
+            return [`${fullKey} is not read: the program makes its own Kubernetes provider from ${project}:kubeconfig ` +
+                `(or ${project}:eks); set ${project}:kubeconfig.kubeconfigPath / ${project}:kubeconfig.context instead`];
+        }
+        return [`${fullKey} is not read by anything: this project's settings are ${project}:<key>` +
+            (stackSchema.shape[key as keyof typeof stackSchema.shape] !== undefined ? ` (did you mean ${project}:${key}?)` : "")];
+    });
+}
+
+/**
  * Reads and checks the stack config. Throws StackConfigError listing every
  * problem, each as `<project>:<key> (<value>) <what is allowed>`.
  */
@@ -256,7 +280,7 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
     const file = `Pulumi.${raw.stack}.yaml`;
     const prefix = `${raw.project}:`;
     const input: Record<string, unknown> = {};
-    const early: string[] = [];
+    const early: string[] = strayKeys(Object.keys(raw.values), raw.project);
     for (const [fullKey, text] of Object.entries(raw.values)) {
         if (!fullKey.startsWith(prefix)) {
             continue; // provider settings such as aws:region belong to their providers

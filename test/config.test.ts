@@ -69,6 +69,11 @@ describe("stack config: the committed stacks", () => {
         assert.deepEqual(s.target, { kind: "kubeconfig", args: { kubeconfigPath: path.join(home, ".kube", "config"), context: "minikube" } });
     });
 
+    it("leaves the settings of Pulumi and of the AWS providers to them", () => {
+        const s = load({ ...stackFileConfig("minikube"), "aws:profile": "team", "pulumi:disable-default-providers": "[\"kubernetes\"]" });
+        assert.equal(s.target.kind, "kubeconfig");
+    });
+
     it("passes a secret Jupyter password through", () => {
         const s = load(minikubeWith({ jupyterPassword: "a long password" }), "minikube", ["daskk8s:jupyterPassword"]);
         assert.equal(s.jupyterPassword, "a long password");
@@ -95,6 +100,13 @@ describe("stack config: each bad setting fails with the file, key, value and wha
         "daskk8s:autoscaling.maxReplicas (3000000000) must be a whole number from 1 to 2147483647 (the largest Kubernetes accepts)"));
     it("a bad setting in a disabled autoscaling block", () => assertRejects(minikubeWith({ autoscaling: { enabled: false, minReplicas: -5 } }),
         "daskk8s:autoscaling.minReplicas (-5) must be a whole number from 1 to 2147483647"));
+    it("a misspelled project prefix, naming the key it means", () => {
+        const values = { ...stackFileConfig("minikube"), "dask:autoscaling": JSON.stringify({ minReplicas: 2 }) };
+        assertRejects(values, "dask:autoscaling is not read by anything: this project's settings are daskk8s:<key> (did you mean daskk8s:autoscaling?)");
+    });
+    it("a kubernetes: provider setting the program would ignore", () => assertRejects(
+        { ...stackFileConfig("minikube"), "kubernetes:context": "prod" },
+        "kubernetes:context is not read: the program makes its own Kubernetes provider from daskk8s:kubeconfig"));
     it("replicas that are not a number", () => assertRejects(minikubeWith({ dask: { workers: { replicas: "three" } } }),
         "daskk8s:dask.workers.replicas (\"three\") must be a number"));
     it("a public scheduler without source ranges", () => assertRejects(minikubeWith({ dask: { scheduler: { service: { type: "LoadBalancer" } } } }),
