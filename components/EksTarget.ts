@@ -4,6 +4,7 @@ import * as awsx from "@pulumi/awsx";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import { ArgIssue, IssueList, throwIfInvalid } from "./validation";
+import { parseCidr } from "./cidr";
 
 /**
  * Kubernetes version of new clusters: in EKS standard support on the date it
@@ -44,7 +45,13 @@ export interface EksTargetArgs {
     tags?: Record<string, string>;
 }
 
-const IPV4_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+/** AWS accepts VPC CIDR blocks from /16 to /28. */
+const VPC_PREFIX = { min: 16, max: 28 };
+
+function ipv4Cidr(text: string, prefix = { min: 0, max: 32 }): boolean {
+    const cidr = parseCidr(text);
+    return cidr?.family === 4 && cidr.prefixLength >= prefix.min && cidr.prefixLength <= prefix.max;
+}
 
 /** Every problem with EksTarget args. */
 export function validateEksTargetArgs(args: EksTargetArgs): ArgIssue[] {
@@ -62,7 +69,9 @@ export function validateEksTargetArgs(args: EksTargetArgs): ArgIssue[] {
     issues.notAbove("minNodes", args.minNodes ?? 1, "desiredNodes", args.desiredNodes ?? 2);
     issues.notAbove("desiredNodes", args.desiredNodes ?? 2, "maxNodes", args.maxNodes ?? 4);
     issues.wholeNumber("nodeDiskSizeGb", args.nodeDiskSizeGb, 20, 16384);
-    issues.matches("vpcCidr", args.vpcCidr, IPV4_CIDR, "an IPv4 CIDR block such as 10.0.0.0/16");
+    if (args.vpcCidr !== undefined && !ipv4Cidr(args.vpcCidr, VPC_PREFIX)) {
+        issues.add("vpcCidr", args.vpcCidr, `must be an IPv4 CIDR block from /${VPC_PREFIX.min} to /${VPC_PREFIX.max}, such as 10.0.0.0/16`);
+    }
     if (args.network !== undefined) {
         if (args.vpcCidr !== undefined) {
             issues.add("vpcCidr", args.vpcCidr, "cannot be combined with {{network}} (the VPC exists already)");
@@ -73,7 +82,11 @@ export function validateEksTargetArgs(args: EksTargetArgs): ArgIssue[] {
             }
         }
     }
-    (args.apiAccessCidrs ?? []).forEach((c, i) => issues.matches(`apiAccessCidrs[${i}]`, c, IPV4_CIDR, "an IPv4 CIDR block"));
+    (args.apiAccessCidrs ?? []).forEach((c, i) => {
+        if (!ipv4Cidr(c)) {
+            issues.add(`apiAccessCidrs[${i}]`, c, "must be an IPv4 CIDR block such as 203.0.113.0/24");
+        }
+    });
     return issues.issues;
 }
 

@@ -1,5 +1,6 @@
 import type { DaskClusterArgs } from "./DaskCluster";
 import { checkChartSource } from "./chartSource";
+import { parseCidr } from "./cidr";
 import { DEFAULT_DASK_IMAGE_TAG, entrypointsFor } from "./daskImage";
 import { ContainerResources, PACKAGE_ENV } from "./daskValues";
 import { dynamicProviderHostAvailable } from "./GeneratedText";
@@ -15,19 +16,11 @@ const CONDA_SPEC = /^[A-Za-z0-9_][A-Za-z0-9._\-<>=!*:/,+]*$/;
 const CONDA_CHANNEL = /^[A-Za-z0-9_][A-Za-z0-9._\-:/]*$/;
 const APT_SPEC = /^[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.+:~-]+)?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$|^[0-9a-fA-F:]+\/\d{1,3}$/;
 const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 function isCidr(text: string): boolean {
-    const match = CIDR.exec(text);
-    if (!match) {
-        return false;
-    }
-    if (match[1] === undefined) {
-        return true;
-    }
-    return match.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(match[5]) <= 32;
+    return parseCidr(text) !== undefined;
 }
 
 function checkList(issues: IssueList, path: string, list: string[] | undefined, accept: RegExp | ((item: string) => boolean), what: string): void {

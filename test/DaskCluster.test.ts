@@ -279,6 +279,8 @@ describe("DaskCluster argument errors (thrown before anything is registered)", (
         ["tag without version", { image: { tag: "nightly" } }, "set image.entrypoints"],
         ["public scheduler without ranges", { scheduler: { service: { type: "LoadBalancer" } } }, "scheduler.service.loadBalancerSourceRanges (unset) must list the CIDR blocks"],
         ["bad CIDR", { scheduler: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["10.0.0.0/33"] } } }, "scheduler.service.loadBalancerSourceRanges[0] (\"10.0.0.0/33\") must be a CIDR block"],
+        ["an IPv6 range that is no address", { jupyter: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["2001:db8::/32", "::::/999"] } } }, "jupyter.service.loadBalancerSourceRanges[1] (\"::::/999\") must be a CIDR block"],
+        ["an IPv6 prefix beyond 128 bits", { jupyter: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["2001:db8::/129"] } } }, "jupyter.service.loadBalancerSourceRanges[0] (\"2001:db8::/129\") must be a CIDR block"],
         ["ranges without LoadBalancer", { jupyter: { service: { type: "NodePort", loadBalancerSourceRanges: ["10.0.0.0/8"] } } }, "only applies when jupyter.service.type is LoadBalancer"],
         ["unknown service type", { scheduler: { service: { type: "Ingress" as never } } }, "scheduler.service.type (\"Ingress\") must be one of \"ClusterIP\", \"NodePort\", \"LoadBalancer\""],
         ["pip spec with a space", { packages: { pip: ["dask-ml; rm -rf /"] } }, "packages.pip[0] (\"dask-ml; rm -rf /\") must be a pip requirement"],

@@ -57,6 +57,10 @@ describe("EksTarget", () => {
         ["a bad instance type", { instanceTypes: ["large"] }, "instanceTypes[0] (\"large\") must be an EC2 instance type"],
         ["a tiny disk", { nodeDiskSizeGb: 8 }, "nodeDiskSizeGb (8) must be a whole number from 20 to 16384"],
         ["one private subnet", { network: { vpcId: "v", publicSubnetIds: ["a", "b"], privateSubnetIds: ["c"] } }, "network.privateSubnetIds ([\"c\"]) must list subnets in at least two availability zones"],
+        ["a VPC prefix beyond 32 bits", { vpcCidr: "10.0.0.0/33" }, "vpcCidr (\"10.0.0.0/33\") must be an IPv4 CIDR block from /16 to /28"],
+        ["a VPC address that is no address", { vpcCidr: "300.0.0.0/16" }, "vpcCidr (\"300.0.0.0/16\") must be an IPv4 CIDR block from /16 to /28"],
+        ["a VPC larger than AWS allows", { vpcCidr: "10.0.0.0/8" }, "vpcCidr (\"10.0.0.0/8\") must be an IPv4 CIDR block from /16 to /28"],
+        ["an API range with a 40-bit prefix", { apiAccessCidrs: ["203.0.113.0/24", "203.0.113.0/40"] }, "apiAccessCidrs[1] (\"203.0.113.0/40\") must be an IPv4 CIDR block"],
         ["a CIDR with a given network", { vpcCidr: "10.1.0.0/16", network: { vpcId: "v", publicSubnetIds: ["a", "b"], privateSubnetIds: ["c", "d"] } }, "vpcCidr (\"10.1.0.0/16\") cannot be combined with network"],
     ];
     for (const [title, args, message] of cases) {
