@@ -19,6 +19,9 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
+/** Namespaces Kubernetes itself creates and owns. */
+const CLUSTER_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
 function isCidr(text: string): boolean {
     return parseCidr(text) !== undefined;
 }
@@ -86,6 +89,11 @@ export function checkResources(issues: IssueList, path: string, resources: Conta
 export function validateDaskClusterArgs(args: DaskClusterArgs, programDir: string = process.cwd()): ArgIssue[] {
     const issues = new IssueList();
     issues.matches("namespace", args.namespace, DNS_LABEL, DNS_LABEL_TEXT);
+    // Creating one of these "takes it over": `pulumi destroy` would then try
+    // to delete it (and everything in it).
+    if (args.namespace !== undefined && CLUSTER_NAMESPACES.includes(args.namespace) && args.createNamespace !== false) {
+        issues.add("namespace", args.namespace, "is a namespace every cluster has: set {{createNamespace}} to false to deploy into it (it is then never deleted)");
+    }
     // "-scheduler" (10 characters) is appended to it.
     issues.matches("fullname", args.fullname, /^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/, "a DNS-1123 label of at most 53 characters");
     checkChartSource(issues, "chart", args.chart);

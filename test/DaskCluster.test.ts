@@ -141,6 +141,12 @@ describe("DaskCluster chart and values", () => {
         assert.equal(chart.inputs.namespace, "analytics");
         assert.equal(chart.inputs.values.fullnameOverride, "team-dask");
     });
+
+    it("deploys into a cluster's own namespace only without creating it, so nothing ever deletes it", async () => {
+        const { chart } = await deploy("indefault", { namespace: "default", createNamespace: false });
+        assert.equal(registered.filter((r) => r.type === "kubernetes:core/v1:Namespace" && r.name.startsWith("indefault-")).length, 0);
+        assert.equal(chart.inputs.namespace, "default");
+    });
 });
 
 describe("DaskCluster Jupyter login", () => {
@@ -278,6 +284,8 @@ describe("DaskCluster argument errors (thrown before anything is registered)", (
         ["latest tag", { image: { tag: "latest" } }, "image.tag (\"latest\") must be a pinned version"],
         ["tag without version", { image: { tag: "nightly" } }, "set image.entrypoints"],
         ["public scheduler without ranges", { scheduler: { service: { type: "LoadBalancer" } } }, "scheduler.service.loadBalancerSourceRanges (unset) must list the CIDR blocks"],
+        ["a cluster's own namespace, to be created", { namespace: "default" }, "namespace (\"default\") is a namespace every cluster has: set createNamespace to false"],
+        ["kube-system, to be created", { namespace: "kube-system", createNamespace: true }, "namespace (\"kube-system\") is a namespace every cluster has"],
         ["bad CIDR", { scheduler: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["10.0.0.0/33"] } } }, "scheduler.service.loadBalancerSourceRanges[0] (\"10.0.0.0/33\") must be a CIDR block"],
         ["an IPv6 range that is no address", { jupyter: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["2001:db8::/32", "::::/999"] } } }, "jupyter.service.loadBalancerSourceRanges[1] (\"::::/999\") must be a CIDR block"],
         ["an IPv6 prefix beyond 128 bits", { jupyter: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["2001:db8::/129"] } } }, "jupyter.service.loadBalancerSourceRanges[0] (\"2001:db8::/129\") must be a CIDR block"],
