@@ -24,14 +24,6 @@ const CLIENT_SCRIPT = path.join(REPO, "test", "integration", "dask_client.py");
 
 /** A documentation address (TEST-NET-3): nothing of ours is there, nothing may try to reach it. */
 const OUTSIDE = "203.0.113.1";
-let dropped = 0;
-
-/** Runs `action` while counting the guard's drops of packets to `address`. */
-async function withDropCounter<T>(address: string, action: () => Promise<T>): Promise<T> {
-    const { result, drops } = await countDrops(address, action);
-    dropped = drops;
-    return result;
-}
 
 let stack: Stack;
 let config: Record<string, any>;
@@ -143,7 +135,8 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         // 203.0.113.1 is a documentation address: the guard drops the packet on
         // this host, before any interface could send it. The kubelet's port on
         // the node address is open to this host, closed to pods.
-        const reach = Object.values(await withDropCounter(OUTSIDE, () => dask("2024.1.0", "reach", OUTSIDE, "80", "example.com", `${REAL_NODE_IP}:10250`)));
+        const { result, drops } = await countDrops(OUTSIDE, () => dask("2024.1.0", "reach", OUTSIDE, "80", "example.com", `${REAL_NODE_IP}:10250`));
+        const reach = Object.values(result);
         assert.ok(reach.length >= 1, "at least one worker answered");
         for (const worker of reach as any[]) {
             assert.equal(worker.connect, "failed", `${worker.host}: connect to an outside address`);
@@ -151,7 +144,7 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
             assert.equal(worker.resolve_scheduler, "ok", `${worker.host}: cluster DNS works`);
             assert.equal(worker.host_service, "failed", `${worker.host}: the kubelet on the node address`);
         }
-        assert.ok(dropped > 0, "the forward guard dropped the attempt to leave");
+        assert.ok(drops > 0, "the forward guard dropped the attempt to leave");
     });
 
     it("scales real workers to the maximum under a real computation and back to the minimum", async () => {
@@ -185,11 +178,16 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         assert.deepEqual(group.spec.template.spec.containers[0].args.slice(0, 2), ["dask", "worker"]);
         const result = await dask("2026.7.1", "compute");
         assert.equal(result.array_sum_of_squares, result.array_expected);
-        const workers = Object.values(await dask("2026.7.1", "workers", PIP_PACKAGE)) as any[];
-        // The HPA may have added main workers while pods started; the group has its one.
-        const groups = workers.map((w) => w.host.replace(/-[a-z0-9]+-[a-z0-9]+$/, ""));
-        assert.equal(groups.filter((g) => g === "dask-worker-extra").length, 1, `${groups}`);
-        assert.ok(groups.includes("dask-worker"), `${groups}`);
+        // A running pod may still be installing packages or connecting: wait
+        // until both Deployments have a worker at the scheduler. The HPA may have
+        // added main workers while pods started; the group has its one.
+        const groupsOf = (ws: any[]) => ws.map((w) => w.host.replace(/-[a-z0-9]+-[a-z0-9]+$/, ""));
+        const workers = await waitFor("a main and a group worker at the scheduler", async () => {
+            const ws = Object.values(await dask("2026.7.1", "workers", PIP_PACKAGE)) as any[];
+            const groups = groupsOf(ws);
+            return groups.includes("dask-worker") && groups.includes("dask-worker-extra") ? ws : undefined;
+        }, 120_000, 3000);
+        assert.equal(groupsOf(workers).filter((g) => g === "dask-worker-extra").length, 1, `${groupsOf(workers)}`);
         assert.ok(workers.every((w) => w.module_version === PIP_VERSION));
         const url = `http://${REAL_NODE_IP}:${await nodePort("dask-jupyter", 80)}`;
         const cookie = await waitFor("Jupyter 2026.7.1 to let the password in", () => jupyterLogin(url, jupyterPassword), 180_000);
