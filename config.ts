@@ -16,10 +16,14 @@ import { validateEksTargetArgs } from "./components/EksTarget";
 import { validateKubeconfigTargetArgs } from "./components/KubeconfigTarget";
 import { validateMetricsServerArgs } from "./components/MetricsServer";
 import { validateWorkerAutoscalerArgs } from "./components/WorkerAutoscaler";
-import { ArgIssue, formatIssue, show } from "./components/validation";
+import { ArgIssue, formatIssue, formatRule, show } from "./components/validation";
 import { passwordProblem } from "./components/jupyterPassword";
+import { secretProblems } from "./configSecrets";
 
 const strings = z.array(z.string());
+// Environment values: `pulumi config set --path ...env.N 4` stores a number.
+const envValue = z.preprocess((v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v), z.string());
+const envMap = z.record(z.string(), envValue);
 // `pulumi config set --path ...cpu 2` stores a number; Kubernetes takes it as "2".
 const quantity = z.preprocess((v) => (typeof v === "number" ? String(v) : v), z.string());
 const quantities = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
@@ -47,7 +51,7 @@ const daskSchema = z.strictObject({
         replicas: int.optional(),
         resources: resources.optional(),
         threads: int.optional(),
-        env: z.record(z.string(), z.string()).optional(),
+        env: envMap.optional(),
     }).optional(),
     packages: z.strictObject({
         pip: strings.optional(),
@@ -90,6 +94,7 @@ const stackSchema = z.strictObject({
     eks: eksSchema.optional(),
     dask: daskSchema.optional(),
     jupyterPassword: z.string().optional(),
+    secretEnv: z.strictObject({ workers: envMap.optional(), jupyter: envMap.optional() }).optional(),
     metricsServer: z.strictObject({
         mode: z.enum(["chart", "existing"]).optional(),
         namespace: z.string().optional(),
@@ -121,8 +126,13 @@ export interface RawStackConfig {
     project: string;
     stack: string;
     values: Record<string, string>;
-    /** Full keys (`project:key`) that were set with `--secret`. */
+    /** Full top-level keys (`project:key`) that hold a value set with `--secret`. */
     secretKeys: string[];
+    /**
+     * Dotted paths of the values the stack file stores encrypted
+     * (see secureValuePaths), to name the exact key in messages. @default []
+     */
+    securePaths?: string[];
     /** Environment for locating a kubeconfig. @default process.env */
     env?: NodeJS.ProcessEnv;
 }
@@ -211,8 +221,16 @@ function crossChecks(config: StackShape, project: string, env: NodeJS.ProcessEnv
         problems.push(`${key("dask.workers.replicas")} (${config.dask.workers.replicas}) has no effect while ${key("autoscaling.enabled")} is true ` +
             `(the autoscaler owns the worker count): set ${key("autoscaling.minReplicas")}/${key("autoscaling.maxReplicas")}, or turn autoscaling off`);
     }
-    problems.push(...prefixed(validateDaskClusterArgs({ ...config.dask, workers: { ...config.dask?.workers, autoscaled: autoscaling } })
-        .filter((issue) => !(autoscaling && issue.path === "workers.replicas")), key("dask")));
+    const daskIssues = validateDaskClusterArgs(withSecretEnv({ ...config.dask, workers: { ...config.dask?.workers, autoscaled: autoscaling } }, config.secretEnv))
+        .filter((issue) => !(autoscaling && issue.path === "workers.replicas"));
+    problems.push(...daskIssues.map((issue) => {
+        // The component's `workers.secretEnv.X` is the stack's `secretEnv.workers.X`.
+        const secret = /^(workers|jupyter)\.secretEnv\.(.*)$/.exec(issue.path);
+        if (secret === null) {
+            return formatIssue(issue, `${key("dask")}.`);
+        }
+        return `${key(`secretEnv.${secret[1]}.${secret[2]}`)} (${show(issue.value)}) ${formatRule(issue.rule, `${key("dask")}.`)}`;
+    }));
     problems.push(...prefixed(validateMetricsServerArgs(config.metricsServer ?? {}), key("metricsServer")));
     // Checked when disabled too: turning it back on must not meet a bad value.
     const { enabled: _enabled, ...autoscaler } = config.autoscaling ?? {};
@@ -225,6 +243,9 @@ function crossChecks(config: StackShape, project: string, env: NodeJS.ProcessEnv
         if (config.dask?.jupyter?.enabled === false) {
             problems.push(`${key("jupyterPassword")} (secret) is set but ${key("dask.jupyter.enabled")} is false`);
         }
+    }
+    if (config.secretEnv?.jupyter !== undefined && config.dask?.jupyter?.enabled === false) {
+        problems.push(`${key("secretEnv.jupyter")} (secret) is set but ${key("dask.jupyter.enabled")} is false`);
     }
     return problems;
 }
@@ -288,9 +309,7 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
         const key = fullKey.slice(prefix.length);
         input[key] = key === "jupyterPassword" ? text : parseValue(text);
     }
-    if (input.jupyterPassword !== undefined && !raw.secretKeys.includes(`${prefix}jupyterPassword`)) {
-        early.push(`${prefix}jupyterPassword is stored in plaintext: set it with \`pulumi config set --secret jupyterPassword\``);
-    }
+    early.push(...secretProblems({ project: raw.project, input, secretKeys: raw.secretKeys, securePaths: raw.securePaths ?? [] }));
     const parsed = stackSchema.safeParse(input);
     if (!parsed.success) {
         throw new StackConfigError(file, [...early, ...shapeProblems(parsed.error.issues, input, raw.project)]);
@@ -310,9 +329,19 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
         target: config.target === "eks"
             ? { kind: "eks", args: config.eks ?? {} }
             : { kind: "kubeconfig", args: kubeconfigArgs(config, raw.env ?? process.env) },
-        dask: { ...config.dask, workers: { ...config.dask?.workers, autoscaled: autoscalingOn } },
+        dask: withSecretEnv({ ...config.dask, workers: { ...config.dask?.workers, autoscaled: autoscalingOn } }, config.secretEnv),
         jupyterPassword: config.jupyterPassword,
         metricsServer: config.metricsServer ?? {},
         autoscaling: autoscalingOn ? autoscaler : undefined,
+    };
+}
+
+/** The DaskCluster args with the secret environment added where it goes. */
+function withSecretEnv(dask: DaskClusterArgs, secretEnv: StackShape["secretEnv"]): DaskClusterArgs {
+    return {
+        ...dask,
+        workers: { ...dask.workers, ...(secretEnv?.workers !== undefined ? { secretEnv: secretEnv.workers } : {}) },
+        // With Jupyter off, the stack check reports secretEnv.jupyter under its own key.
+        ...(secretEnv?.jupyter !== undefined && dask.jupyter?.enabled !== false ? { jupyter: { ...dask.jupyter, secretEnv: secretEnv.jupyter } } : {}),
     };
 }

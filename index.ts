@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DaskCluster, KubeconfigTarget, MetricsServer, WorkerAutoscaler } from "./components/index";
 import { EksTarget } from "./components/eks";
+import * as fs from "fs";
+import * as path from "path";
 import { loadStackConfig } from "./config";
+import { secretConfigKeys, secureValuePaths } from "./configSecrets";
 
-// Not in the SDK's type declarations, but exported by its runtime: tells
-// whether a key was set with --secret.
-const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
 const rawConfig = pulumi.runtime.allConfig();
 
 // Every setting is checked here, before any resource is registered.
@@ -13,8 +13,13 @@ const settings = loadStackConfig({
     project: pulumi.getProject(),
     stack: pulumi.getStack(),
     values: rawConfig,
-    secretKeys: Object.keys(rawConfig).filter((key) => isConfigSecret?.(key) ?? true),
+    secretKeys: secretConfigKeys(Object.keys(rawConfig)),
+    securePaths: secureValuePaths(readIfPresent(path.join(pulumi.getRootDirectory(), `Pulumi.${pulumi.getStack()}.yaml`))),
 });
+
+function readIfPresent(file: string): string | undefined {
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+}
 
 const target = settings.target.kind === "eks"
     ? new EksTarget("cluster", settings.target.args)

@@ -4,7 +4,7 @@ import { ChartSource, chartLocation } from "./chartSource";
 import { deepMerge } from "./deepMerge";
 import { DEFAULT_DASK_IMAGE, DEFAULT_DASK_IMAGE_TAG, DEFAULT_NOTEBOOK_IMAGE, DaskEntrypointsSetting, entrypointsFor } from "./daskImage";
 import { daskObjectTransform } from "./daskTransforms";
-import { ContainerResources, ExtraPackages, daskChartValues } from "./daskValues";
+import { ContainerResources, ExtraPackages, SecretEnvRef, daskChartValues } from "./daskValues";
 import { validateDaskClusterArgs } from "./daskClusterValidation";
 import { ServiceEndpoint, ServiceExposure, serviceEndpoint } from "./serviceEndpoint";
 import { hashJupyterPassword, jupyterPasswordSalt, passwordProblem } from "./jupyterPassword";
@@ -54,8 +54,18 @@ export interface DaskWorkersArgs {
     resources?: ContainerResources;
     /** Threads per worker (`--nthreads`). @default the whole CPUs of the CPU limit, at least 1 */
     threads?: number;
-    /** Extra environment variables for the workers. @default {} */
+    /**
+     * Extra environment variables for the workers, written into the worker
+     * Deployment as they are: nothing secret (use `secretEnv`). @default {}
+     */
     env?: Record<string, pulumi.Input<string>>;
+    /**
+     * Secret environment variables for the workers (tokens, keys). Kept as
+     * Pulumi secrets, stored in the Kubernetes Secret `<fullname>-worker-env`
+     * and read from there by the pods; the Deployment holds only references.
+     * A changed value restarts the workers. @default {}
+     */
+    secretEnv?: Record<string, pulumi.Input<string>>;
 }
 
 /** The Dask scheduler. */
@@ -80,6 +90,12 @@ export interface DaskJupyterArgs {
     service?: ServiceExposure;
     /** @default { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } } */
     resources?: ContainerResources;
+    /**
+     * Secret environment variables for the notebook, kept like
+     * `workers.secretEnv` in the Kubernetes Secret `<fullname>-jupyter-env`.
+     * @default {}
+     */
+    secretEnv?: Record<string, pulumi.Input<string>>;
 }
 
 export interface DaskClusterArgs {
@@ -190,6 +206,21 @@ export class DaskCluster extends pulumi.ComponentResource {
             jupyterLogin = { password, secret };
         }
 
+        // One Secret per consumer, so that each pod reads only its own values.
+        const envSecret = (role: string, env: Record<string, pulumi.Input<string>> | undefined): SecretEnvRef | undefined => {
+            const names = Object.keys(env ?? {}).sort();
+            if (names.length === 0) {
+                return undefined;
+            }
+            const secret = new k8s.core.v1.Secret(`${name}-${role}-env`, {
+                metadata: { name: `${fullname}-${role}-env`, namespace: namespaceOutput },
+                stringData: pulumi.secret(pulumi.all(Object.fromEntries(names.map((n) => [n, env![n]])))),
+            }, { parent: this });
+            return { secretName: secret.metadata.name, names, revision: secret.metadata.resourceVersion };
+        };
+        const workerSecretEnv = envSecret("worker", args.workers?.secretEnv);
+        const jupyterSecretEnv = jupyterEnabled ? envSecret("jupyter", args.jupyter?.secretEnv) : undefined;
+
         const values = deepMerge(daskChartValues({
             fullname,
             image: {
@@ -206,6 +237,7 @@ export class DaskCluster extends pulumi.ComponentResource {
                 resources: workerResources,
                 threads: args.workers?.threads ?? defaultThreads(workerResources),
                 env: args.workers?.env ?? {},
+                secretEnv: workerSecretEnv,
             },
             packages: args.packages ?? {},
             jupyter: jupyterLogin && {
@@ -213,6 +245,7 @@ export class DaskCluster extends pulumi.ComponentResource {
                 resources: withDefaults(args.jupyter?.resources, SIDE_RESOURCES),
                 passwordSecretName: jupyterLogin.secret.metadata.name,
                 loginRevision: jupyterLogin.secret.metadata.resourceVersion,
+                secretEnv: jupyterSecretEnv,
             },
         }), args.values);
 

@@ -2,7 +2,7 @@ import type { DaskClusterArgs } from "./DaskCluster";
 import { checkChartSource } from "./chartSource";
 import { parseCidr } from "./cidr";
 import { DEFAULT_DASK_IMAGE_TAG, entrypointsFor } from "./daskImage";
-import { ContainerResources, PACKAGE_ENV } from "./daskValues";
+import { ContainerResources, LOGIN_REVISION_ENV, PACKAGE_ENV, PASSWORD_HASH_ENV, SECRET_ENV_REVISION_ENV } from "./daskValues";
 import { dynamicProviderHostAvailable } from "./GeneratedText";
 import { passwordProblem } from "./jupyterPassword";
 import { QUANTITY_TEXT, parseQuantity } from "./quantity";
@@ -81,6 +81,23 @@ export function checkResources(issues: IssueList, path: string, resources: Conta
     }
 }
 
+/** Variables the component sets itself on some Dask container. */
+const OWNED_ENV: readonly string[] = [PASSWORD_HASH_ENV, LOGIN_REVISION_ENV, SECRET_ENV_REVISION_ENV, "JUPYTERLAB_ARGS"];
+
+/** Environment variable names; secret values are never echoed. */
+function checkEnv(issues: IssueList, path: string, env: Record<string, unknown> | undefined, secret: boolean): void {
+    for (const name of Object.keys(env ?? {})) {
+        const value = secret ? "(secret)" : known(env![name] as string);
+        if (!ENV_NAME.test(name)) {
+            issues.add(`${path}.${name}`, name, "must be an environment variable name (letters, digits, _)");
+        } else if ((PACKAGE_ENV as readonly string[]).includes(name)) {
+            issues.add(`${path}.${name}`, value, "is set from {{packages}}: list the packages there instead");
+        } else if (OWNED_ENV.includes(name)) {
+            issues.add(`${path}.${name}`, value, "is set by the component itself: choose another name");
+        }
+    }
+}
+
 /**
  * Every problem with DaskCluster args, as argument paths (`workers.replicas`).
  * `programDir` is where the program runs (for a multi-language consumer, its
@@ -121,11 +138,11 @@ export function validateDaskClusterArgs(args: DaskClusterArgs, programDir: strin
     }
     issues.wholeNumber("workers.threads", workers.threads, 1);
     checkResources(issues, "workers.resources", workers.resources, true);
-    for (const name of Object.keys(workers.env ?? {})) {
-        if (!ENV_NAME.test(name)) {
-            issues.add(`workers.env.${name}`, name, "must be an environment variable name (letters, digits, _)");
-        } else if ((PACKAGE_ENV as readonly string[]).includes(name)) {
-            issues.add(`workers.env.${name}`, known(workers.env![name]), "is set from {{packages}}: list the packages there instead");
+    checkEnv(issues, "workers.env", workers.env, false);
+    checkEnv(issues, "workers.secretEnv", workers.secretEnv, true);
+    for (const name of Object.keys(workers.secretEnv ?? {})) {
+        if (workers.env?.[name] !== undefined) {
+            issues.add(`workers.secretEnv.${name}`, "(secret)", `is also set in {{workers.env.${name}}}: set it in one place`);
         }
     }
 
@@ -146,8 +163,9 @@ export function validateDaskClusterArgs(args: DaskClusterArgs, programDir: strin
     }
     checkExposure(issues, "jupyter.service", jupyter.service, "notebook");
     checkResources(issues, "jupyter.resources", jupyter.resources, false);
-    if (jupyter.enabled === false && (jupyter.password !== undefined || jupyter.service !== undefined)) {
-        issues.add("jupyter.enabled", false, "is false, yet {{jupyter.password}} or {{jupyter.service}} is set: enable Jupyter or drop them");
+    checkEnv(issues, "jupyter.secretEnv", jupyter.secretEnv, true);
+    if (jupyter.enabled === false && (jupyter.password !== undefined || jupyter.service !== undefined || jupyter.secretEnv !== undefined)) {
+        issues.add("jupyter.enabled", false, "is false, yet {{jupyter.password}}, {{jupyter.service}} or {{jupyter.secretEnv}} is set: enable Jupyter or drop them");
     }
     if (jupyter.enabled !== false && jupyter.password === undefined && !dynamicProviderHostAvailable(programDir)) {
         issues.add("jupyter.password", undefined, "must be set (as a secret) in this program: generating one needs Pulumi's Node.js " +

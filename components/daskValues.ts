@@ -50,6 +50,7 @@ export const PACKAGE_ENV = ["EXTRA_PIP_PACKAGES", "EXTRA_CONDA_PACKAGES", "EXTRA
 export const PASSWORD_HASH_ENV = "JUPYTER_PASSWORD_HASH";
 export const LOGIN_REVISION_ENV = "JUPYTER_LOGIN_REVISION";
 export const SCHEDULER_ROUTES_ENV = "DASK_DISTRIBUTED__SCHEDULER__HTTP__ROUTES";
+export const SECRET_ENV_REVISION_ENV = "DASKK8S_SECRET_ENV_REVISION";
 
 /**
  * The scheduler's default HTTP routes plus `distributed.http.scheduler.api`,
@@ -73,6 +74,29 @@ export const SCHEDULER_HTTP_ROUTES = [
 export const JUPYTER_CONFIG_FILE = "/usr/local/etc/jupyter/jupyter_notebook_config.py";
 
 type EnvVar = { name: string; value?: pulumi.Input<string>; valueFrom?: unknown };
+
+/** Environment variables read from a Kubernetes Secret (one key per variable). */
+export interface SecretEnvRef {
+    /** The Secret, in the Dask namespace. */
+    secretName: pulumi.Input<string>;
+    /** Variable names; each is also the Secret's key. */
+    names: string[];
+    /**
+     * The Secret's resourceVersion: it changes with the values, so the pods
+     * restart and read them (env from a Secret is read at container start).
+     */
+    revision: pulumi.Input<string>;
+}
+
+function secretEnv(ref: SecretEnvRef | undefined): EnvVar[] {
+    if (ref === undefined) {
+        return [];
+    }
+    return [
+        ...ref.names.map((name) => ({ name, valueFrom: { secretKeyRef: { name: ref.secretName, key: name } } })),
+        { name: SECRET_ENV_REVISION_ENV, value: ref.revision },
+    ];
+}
 
 /** `EXTRA_*_PACKAGES` variables for the non-empty package lists. */
 export function packageEnv(packages: ExtraPackages): EnvVar[] {
@@ -100,6 +124,7 @@ export interface DaskValuesInput {
         resources: ContainerResources;
         threads: number;
         env: Record<string, pulumi.Input<string>>;
+        secretEnv?: SecretEnvRef;
     };
     packages: ExtraPackages;
     jupyter?: {
@@ -113,6 +138,7 @@ export interface DaskValuesInput {
          * derived from the password.
          */
         loginRevision: pulumi.Input<string>;
+        secretEnv?: SecretEnvRef;
     };
 }
 
@@ -134,7 +160,7 @@ export function daskChartValues(input: DaskValuesInput): Record<string, unknown>
             replicas: input.workers.replicas,
             resources: input.workers.resources,
             threads_per_worker: input.workers.threads,
-            env: [...common, ...userEnv],
+            env: [...common, ...userEnv, ...secretEnv(input.workers.secretEnv)],
         },
     };
     if (input.jupyter === undefined) {
@@ -156,6 +182,7 @@ export function daskChartValues(input: DaskValuesInput): Record<string, unknown>
             { name: "JUPYTERLAB_ARGS", value: `--config ${JUPYTER_CONFIG_FILE}` },
             { name: PASSWORD_HASH_ENV, valueFrom: { secretKeyRef: { name: input.jupyter.passwordSecretName, key: "hash" } } },
             { name: LOGIN_REVISION_ENV, value: input.jupyter.loginRevision },
+            ...secretEnv(input.jupyter.secretEnv),
         ],
     };
     return values;

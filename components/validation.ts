@@ -28,8 +28,12 @@ export function show(value: unknown): string {
  * stack config errors name full config keys.
  */
 export function formatIssue(issue: ArgIssue, keyPrefix = ""): string {
-    const rule = issue.rule.replace(/\{\{([^}]+)\}\}/g, (_, path: string) => `${keyPrefix}${path}`);
-    return `${keyPrefix}${issue.path} (${show(issue.value)}) ${rule}`;
+    return `${keyPrefix}${issue.path} (${show(issue.value)}) ${formatRule(issue.rule, keyPrefix)}`;
+}
+
+/** A rule with the other arguments it names (`{{path}}`) written as `keyPrefix` + path. */
+export function formatRule(rule: string, keyPrefix = ""): string {
+    return rule.replace(/\{\{([^}]+)\}\}/g, (_, path: string) => `${keyPrefix}${path}`);
 }
 
 /**

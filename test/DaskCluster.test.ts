@@ -277,6 +277,58 @@ describe("DaskCluster transforms of rendered objects", () => {
     });
 });
 
+describe("DaskCluster secret environment", () => {
+    it("keeps secret variables in one Kubernetes Secret per consumer and only references them from the chart values", async () => {
+        const { chart } = await deploy("senv", {
+            workers: { env: { MODE: "batch" }, secretEnv: { API_TOKEN: pulumi.secret("tok-123456"), DB_PASSWORD: "pw-abcdef" } },
+            jupyter: { password: pulumi.secret("correct horse battery"), secretEnv: { NOTEBOOK_TOKEN: "nb-987654" } },
+        });
+        const workerSecret = find(registered, "kubernetes:core/v1:Secret", "senv-worker-env");
+        assert.deepEqual(workerSecret.inputs.metadata, { name: "dask-worker-env", namespace: "dask" });
+        assert.deepEqual(secretInput(workerSecret.inputs.stringData), { API_TOKEN: "tok-123456", DB_PASSWORD: "pw-abcdef" });
+        const jupyterSecret = find(registered, "kubernetes:core/v1:Secret", "senv-jupyter-env");
+        assert.deepEqual(secretInput(jupyterSecret.inputs.stringData), { NOTEBOOK_TOKEN: "nb-987654" });
+        const values = chart.inputs.values;
+        for (const plain of ["tok-123456", "pw-abcdef", "nb-987654"]) {
+            assert.ok(!JSON.stringify(values).includes(plain), `${plain} is not in the chart values`);
+        }
+        const ref = (secret: string, key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: secret, key } } });
+        assert.deepEqual(values.worker.env, [
+            { name: "MODE", value: "batch" },
+            ref("dask-worker-env", "API_TOKEN"),
+            ref("dask-worker-env", "DB_PASSWORD"),
+            { name: "DASKK8S_SECRET_ENV_REVISION", value: "4711" },
+        ]);
+        assert.deepEqual(values.jupyter.env.slice(-2), [ref("dask-jupyter-env", "NOTEBOOK_TOKEN"), { name: "DASKK8S_SECRET_ENV_REVISION", value: "4711" }]);
+        assert.ok(!values.scheduler.env.some((e: { name: string }) => e.name === "API_TOKEN"), "the scheduler gets none of them");
+    });
+
+    it("creates no Secret without secret variables", async () => {
+        await deploy("nosenv", { jupyter: { password: pulumi.secret("correct horse battery") } });
+        assert.deepEqual(registered.filter((r) => r.name.startsWith("nosenv-") && r.name.endsWith("-env")).map((r) => r.name), []);
+    });
+
+    const cases: [string, DaskClusterArgs, string][] = [
+        ["a name that is no variable", { workers: { secretEnv: { "API-TOKEN": "x" } } }, "workers.secretEnv.API-TOKEN (\"API-TOKEN\") must be an environment variable name"],
+        ["a variable in env and secretEnv", { workers: { env: { TOKEN: "a" }, secretEnv: { TOKEN: "b" } } }, "workers.secretEnv.TOKEN (\"(secret)\") is also set in workers.env.TOKEN"],
+        ["a variable the component sets", { jupyter: { secretEnv: { JUPYTER_PASSWORD_HASH: "x" } } }, "jupyter.secretEnv.JUPYTER_PASSWORD_HASH (\"(secret)\") is set by the component itself"],
+        ["a package variable", { workers: { secretEnv: { EXTRA_PIP_PACKAGES: "x" } } }, "workers.secretEnv.EXTRA_PIP_PACKAGES (\"(secret)\") is set from packages"],
+        ["Jupyter variables with Jupyter off", { jupyter: { enabled: false, secretEnv: { T: "x" } } }, "jupyter.enabled (false) is false, yet jupyter.password, jupyter.service or jupyter.secretEnv is set"],
+    ];
+    for (const [title, args, message] of cases) {
+        it(`rejects ${title}, never echoing the value`, () => {
+            const before = registered.length;
+            assert.throws(() => new DaskCluster(`bad-senv-${title.replace(/\W+/g, "-")}`, args), (err: unknown) => {
+                assert.ok(err instanceof InvalidArgsError);
+                assert.ok(err.message.includes(message), `expected "${message}" in:\n${err.message}`);
+                assert.ok(!/"(x|b)"/.test(err.message), err.message);
+                return true;
+            });
+            assert.equal(registered.length, before, "nothing was registered");
+        });
+    }
+});
+
 describe("DaskCluster argument errors (thrown before anything is registered)", () => {
     const cases: [string, DaskClusterArgs, string][] = [
         ["negative replicas", { workers: { replicas: -1 } }, "workers.replicas (-1) must be a whole number from 0 to 2147483647 (the largest Kubernetes accepts)"],

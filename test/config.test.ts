@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { StackConfigError, loadStackConfig } from "../config";
+import { secureValuePaths } from "../configSecrets";
 import { stackFileConfig, writeKubeconfig } from "./stackConfig";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-config-"));
@@ -80,6 +81,87 @@ describe("stack config: the committed stacks", () => {
     });
 });
 
+describe("stack config: secrets stay secret or are refused", () => {
+    const stackFile = (body: string) => `config:\n  daskk8s:target: minikube\n${body}`;
+
+    it("carries secretEnv into the DaskCluster args as secret environment for workers and Jupyter", () => {
+        const s = load(minikubeWith({ secretEnv: { workers: { API_TOKEN: "tok-1", PORT: 8080 }, jupyter: { NB: "nb-1" } } }), "minikube", ["daskk8s:secretEnv"]);
+        assert.deepEqual(s.dask.workers?.secretEnv, { API_TOKEN: "tok-1", PORT: "8080" });
+        assert.deepEqual(s.dask.jupyter?.secretEnv, { NB: "nb-1" });
+    });
+
+    it("names every secure value of a stack file", () => {
+        assert.deepEqual(secureValuePaths(stackFile([
+            "  daskk8s:jupyterPassword:",
+            "    secure: v1:abc",
+            "  daskk8s:dask:",
+            "    workers:",
+            "      env:",
+            "        MODE: batch",
+            "        API_TOKEN:",
+            "          secure: v1:def",
+            "    packages:",
+            "      pip: [a, {secure: v1:ghi}]",
+        ].join("\n"))), ["daskk8s:jupyterPassword", "daskk8s:dask.workers.env.API_TOKEN", "daskk8s:dask.packages.pip[1]"]);
+        assert.deepEqual(secureValuePaths(undefined), []);
+        assert.deepEqual(secureValuePaths("config: [unclosed"), []);
+    });
+
+    it("a secret inside an ordinary setting, naming the exact key and where it may go", () => {
+        const values = minikubeWith({ dask: { workers: { env: { API_TOKEN: "tok-secret-1" } } } });
+        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "minikube", values, env,
+            secretKeys: ["daskk8s:dask"], securePaths: ["daskk8s:dask.workers.env.API_TOKEN"] }), (err: StackConfigError) => {
+            assert.ok(err instanceof StackConfigError);
+            assert.equal(err.lines.length, 1, err.message);
+            assert.equal(err.lines[0], "daskk8s:dask.workers.env.API_TOKEN (secret) holds a value set with --secret, which this setting would write " +
+                "in plaintext into state and Kubernetes objects: secrets go in daskk8s:jupyterPassword and daskk8s:secretEnv only " +
+                "(secretEnv.workers.<NAME> / secretEnv.jupyter.<NAME> for environment variables); for example " +
+                "`pulumi config rm --path dask.workers.env.API_TOKEN` and `pulumi config set --secret --path secretEnv.workers.API_TOKEN <value>`");
+            assert.ok(!err.message.includes("tok-secret-1"), "the value is never echoed");
+            return true;
+        });
+    });
+
+    it("a secret in any other setting, when the stack file cannot tell where", () => {
+        for (const [key, value] of [["eks", { tags: { team: "x" } }], ["metricsServer", { values: { token: "x" } }], ["kubeconfig", { context: "minikube" }]] as const) {
+            const values = key === "eks" ? { ...stackFileConfig("dev"), "daskk8s:eks": JSON.stringify(value) } : minikubeWith({ [key]: value });
+            assert.throws(() => loadStackConfig({ project: "daskk8s", stack: key === "eks" ? "dev" : "minikube", values, env, secretKeys: [`daskk8s:${key}`] }),
+                (err: StackConfigError) => err.lines.some((l) => l.startsWith(`daskk8s:${key} (secret) holds a value set with --secret`)));
+        }
+    });
+
+    it("secret settings of the AWS provider are left to it", () => {
+        const s = loadStackConfig({ project: "daskk8s", stack: "dev", values: { ...stackFileConfig("dev"), "aws:secretKey": "x" }, env, secretKeys: ["aws:secretKey"] });
+        assert.equal(s.target.kind, "eks");
+    });
+
+    it("secretEnv stored in plaintext", () => assertRejects(minikubeWith({ secretEnv: { workers: { API_TOKEN: "tok" } } }),
+        "daskk8s:secretEnv is stored in plaintext: set each value with `pulumi config set --secret --path secretEnv.<workers|jupyter>.<NAME>`"));
+
+    it("one plaintext value among secret ones in secretEnv", () => {
+        const values = minikubeWith({ secretEnv: { workers: { API_TOKEN: "tok", MODE: "plain" } } });
+        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "minikube", values, env, secretKeys: ["daskk8s:secretEnv"],
+            securePaths: ["daskk8s:secretEnv.workers.API_TOKEN"] }), (err: StackConfigError) => {
+            assert.deepEqual(err.lines, ["daskk8s:secretEnv.workers.MODE is stored in plaintext: set it with `pulumi config set --secret --path secretEnv.workers.MODE <value>`"]);
+            return true;
+        });
+    });
+
+    it("secret variables with bad names, or Jupyter's while Jupyter is off", () => {
+        assertRejects(minikubeWith({ secretEnv: { workers: { "API-TOKEN": "x" } } }),
+            "daskk8s:secretEnv.workers.API-TOKEN (\"API-TOKEN\") must be an environment variable name", ["daskk8s:secretEnv"]);
+        assertRejects(minikubeWith({ secretEnv: { workers: { TOKEN: "x" } }, dask: { workers: { env: { TOKEN: "y" } } } }),
+            "daskk8s:secretEnv.workers.TOKEN (\"(secret)\") is also set in daskk8s:dask.workers.env.TOKEN", ["daskk8s:secretEnv"]);
+        assertRejects(minikubeWith({ secretEnv: { jupyter: { TOKEN: "x" } }, dask: { jupyter: { enabled: false } } }),
+            "daskk8s:secretEnv.jupyter (secret) is set but daskk8s:dask.jupyter.enabled is false", ["daskk8s:secretEnv"]);
+    });
+
+    it("environment values written as numbers are taken as text", () => {
+        const s = load(minikubeWith({ dask: { workers: { env: { OMP_NUM_THREADS: 1, DEBUG: true } } } }));
+        assert.deepEqual(s.dask.workers?.env, { OMP_NUM_THREADS: "1", DEBUG: "true" });
+    });
+});
+
 describe("stack config: each bad setting fails with the file, key, value and what is allowed", () => {
     it("an unknown target", () => assertRejects(minikubeWith({ target: "gke" }), "daskk8s:target (\"gke\") must be one of \"eks\", \"minikube\", \"existing\""));
     it("a missing target", () => {
@@ -118,7 +200,7 @@ describe("stack config: each bad setting fails with the file, key, value and wha
     it("an empty image tag", () => assertRejects(minikubeWith({ dask: { image: { tag: "" } } }),
         "daskk8s:dask.image.tag (\"\") must be a non-empty image tag"));
     it("a typo in a top-level key", () => assertRejects(minikubeWith({ autoscalling: { minReplicas: 1 } }),
-        "daskk8s:autoscalling is not a known setting (known here: target, kubeconfig, eks, dask, jupyterPassword, metricsServer, autoscaling)"));
+        "daskk8s:autoscalling is not a known setting (known here: target, kubeconfig, eks, dask, jupyterPassword, secretEnv, metricsServer, autoscaling)"));
     it("a typo in a nested key", () => assertRejects(minikubeWith({ dask: { workers: { replica: 2 } } }),
         "daskk8s:dask.workers.replica is not a known setting (known here: replicas, resources, threads, env)"));
     it("a metrics-server mode that does not exist", () => assertRejects(minikubeWith({ metricsServer: { mode: "addon" } }),

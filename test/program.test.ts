@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { Registered, applyTransforms, find, installMocks, promiseOf, settle } from "./mocks";
+import { Registered, applyTransforms, find, installMocks, promiseOf, secretInput, settle } from "./mocks";
 import { stackFileConfig, writeKubeconfig } from "./stackConfig";
 
 type Program = Record<string, pulumi.Output<any> | undefined>;
@@ -19,6 +19,24 @@ async function runProgram(stack: string, config: Record<string, string>, secretK
     const outputs = require(entry) as Program;
     await settle();
     return { registered, outputs };
+}
+
+/** Runs index.ts expecting it to fail; returns the error and what was registered before it. */
+async function runFailing(stack: string, config: Record<string, string>, secretKeys: string[] = []): Promise<{ error: Error; registered: Registered[] }> {
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    const registered = installMocks("daskk8s", stack);
+    const entry = require.resolve("../index");
+    delete require.cache[entry];
+    let error: Error | undefined;
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require(entry);
+    } catch (err) {
+        error = err as Error;
+    }
+    await settle();
+    assert.ok(error, "the program failed");
+    return { error, registered };
 }
 
 function renderedWorker() {
@@ -129,9 +147,27 @@ describe("the program under Pulumi.dev.yaml", () => {
 describe("the program with bad config", () => {
     it("fails before registering any resource", async () => {
         const config = { ...stackFileConfig("minikube"), "daskk8s:autoscaling": JSON.stringify({ minReplicas: 4, maxReplicas: 2 }) };
-        await assert.rejects(runProgram("minikube", config), /Pulumi\.minikube\.yaml[\s\S]*daskk8s:autoscaling\.minReplicas \(4\) must not exceed daskk8s:autoscaling\.maxReplicas \(2\)/);
-        const registered = installMocks("daskk8s", "minikube");
-        assert.equal(registered.length, 0);
+        const { error, registered } = await runFailing("minikube", config);
+        assert.match(error.message, /Pulumi\.minikube\.yaml[\s\S]*daskk8s:autoscaling\.minReplicas \(4\) must not exceed daskk8s:autoscaling\.maxReplicas \(2\)/);
+        assert.deepEqual(registered.map((r) => r.name), []);
+    });
+
+    it("refuses a secret inside daskk8s:dask before registering any resource, never echoing it", async () => {
+        const config = { ...stackFileConfig("minikube"), "daskk8s:dask": JSON.stringify({ workers: { env: { API_TOKEN: "tok-in-dask-1" } } }) };
+        const { error, registered } = await runFailing("minikube", config, ["daskk8s:dask"]);
+        assert.match(error.message, /daskk8s:dask \(secret\) holds a value set with --secret[\s\S]*secrets go in daskk8s:jupyterPassword and daskk8s:secretEnv only/);
+        assert.ok(!error.message.includes("tok-in-dask-1"));
+        assert.deepEqual(registered.map((r) => r.name), []);
+    });
+
+    it("carries daskk8s:secretEnv into a Kubernetes Secret the workers reference", async () => {
+        const config = { ...stackFileConfig("minikube"), "daskk8s:secretEnv": JSON.stringify({ workers: { API_TOKEN: "tok-env-1" } }) };
+        const { registered } = await runProgram("minikube", config, ["daskk8s:secretEnv"]);
+        const secret = find(registered, "kubernetes:core/v1:Secret", "dask-worker-env");
+        assert.deepEqual(secretInput(secret.inputs.stringData), { API_TOKEN: "tok-env-1" });
+        const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "dask-chart");
+        assert.ok(!JSON.stringify(chart.inputs.values).includes("tok-env-1"));
+        assert.ok(chart.inputs.values.worker.env.some((e: { name: string; valueFrom?: unknown }) => e.name === "API_TOKEN" && e.valueFrom !== undefined));
     });
 
     it("uses a secret Jupyter password from config", async () => {
