@@ -1,56 +1,64 @@
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { DaskCluster, KubeconfigTarget, MetricsServer, WorkerAutoscaler } from "./components/index";
 import { EksTarget } from "./components/eks";
-import * as fs from "fs";
-import * as path from "path";
+import { stackOwner } from "./components/namespaceOwner";
+import { checkCluster } from "./clusterChecks";
 import { loadStackConfig } from "./config";
 import { secretConfigKeys, secureValuePaths } from "./configSecrets";
-
-const rawConfig = pulumi.runtime.allConfig();
-
-// Every setting is checked here, before any resource is registered.
-const settings = loadStackConfig({
-    project: pulumi.getProject(),
-    stack: pulumi.getStack(),
-    values: rawConfig,
-    secretKeys: secretConfigKeys(Object.keys(rawConfig)),
-    securePaths: secureValuePaths(readIfPresent(path.join(pulumi.getRootDirectory(), `Pulumi.${pulumi.getStack()}.yaml`))),
-});
 
 function readIfPresent(file: string): string | undefined {
     return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
 }
 
-const target = settings.target.kind === "eks"
-    ? new EksTarget("cluster", settings.target.args)
-    : new KubeconfigTarget("cluster", settings.target.args);
-const onCluster = { providers: [target.provider] };
+// An async program: Pulumi awaits it, so the checks against the cluster run
+// before any resource is registered, and the returned object is the outputs.
+export = async () => {
+    const rawConfig = pulumi.runtime.allConfig();
+    // Every setting is checked here, before any resource is registered.
+    const settings = loadStackConfig({
+        project: pulumi.getProject(),
+        stack: pulumi.getStack(),
+        values: rawConfig,
+        secretKeys: secretConfigKeys(Object.keys(rawConfig)),
+        securePaths: secureValuePaths(readIfPresent(path.join(pulumi.getRootDirectory(), `Pulumi.${pulumi.getStack()}.yaml`))),
+    });
+    await checkCluster(settings, { project: pulumi.getProject(), stack: pulumi.getStack(), owner: stackOwner() });
 
-const configuredPassword = settings.jupyterPassword !== undefined ? new pulumi.Config().requireSecret("jupyterPassword") : undefined;
-const dask = new DaskCluster("dask", {
-    ...settings.dask,
-    jupyter: { ...settings.dask.jupyter, ...(configuredPassword !== undefined ? { password: configuredPassword } : {}) },
-}, onCluster);
+    const target = settings.target.kind === "eks"
+        ? new EksTarget("cluster", settings.target.args)
+        : new KubeconfigTarget("cluster", settings.target.args);
+    const onCluster = { providers: [target.provider] };
 
-const metricsServer = new MetricsServer("metrics-server", settings.metricsServer, onCluster);
+    const configuredPassword = settings.jupyterPassword !== undefined ? new pulumi.Config().requireSecret("jupyterPassword") : undefined;
+    const dask = new DaskCluster("dask", {
+        ...settings.dask,
+        jupyter: { ...settings.dask.jupyter, ...(configuredPassword !== undefined ? { password: configuredPassword } : {}) },
+    }, onCluster);
 
-const autoscaler = settings.autoscaling && new WorkerAutoscaler("workers", {
-    ...settings.autoscaling,
-    namespace: dask.namespace,
-    deploymentName: dask.workerDeploymentName,
-}, { ...onCluster, dependsOn: [metricsServer] });
+    const metricsServer = new MetricsServer("metrics-server", settings.metricsServer, onCluster);
 
-export const namespace = dask.namespace;
-export const schedulerAddress = dask.schedulerAddress;
-export const dashboard = dask.dashboard;
-export const jupyter = dask.jupyter;
-export const jupyterPassword = dask.jupyterPassword;
-export const workerDeploymentName = dask.workerDeploymentName;
-export const daskImageTag = dask.imageTag;
-// null rather than undefined: Pulumi drops undefined outputs with a warning.
-export const autoscalerName = autoscaler ? autoscaler.hpaName : pulumi.output(null);
-export const metricsServerMode = metricsServer.mode;
-export const kubeconfig = target.kubeconfig;
-export const cluster = target instanceof EksTarget
-    ? pulumi.output({ type: "eks", name: target.clusterName, oidcProviderArn: target.oidcProviderArn, oidcProviderUrl: target.oidcProviderUrl })
-    : pulumi.output({ type: "kubeconfig", context: target.context });
+    const autoscaler = settings.autoscaling && new WorkerAutoscaler("workers", {
+        ...settings.autoscaling,
+        namespace: dask.namespace,
+        deploymentName: dask.workerDeploymentName,
+    }, { ...onCluster, dependsOn: [metricsServer] });
+
+    return {
+        namespace: dask.namespace,
+        schedulerAddress: dask.schedulerAddress,
+        dashboard: dask.dashboard,
+        jupyter: dask.jupyter,
+        jupyterPassword: dask.jupyterPassword,
+        workerDeploymentName: dask.workerDeploymentName,
+        daskImageTag: dask.imageTag,
+        // null rather than undefined: Pulumi drops undefined outputs with a warning.
+        autoscalerName: autoscaler ? autoscaler.hpaName : pulumi.output(null),
+        metricsServerMode: metricsServer.mode,
+        kubeconfig: target.kubeconfig,
+        cluster: target instanceof EksTarget
+            ? pulumi.output({ type: "eks", name: target.clusterName, oidcProviderArn: target.oidcProviderArn, oidcProviderUrl: target.oidcProviderUrl })
+            : pulumi.output({ type: "kubeconfig", context: target.context }),
+    };
+};

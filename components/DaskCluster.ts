@@ -9,6 +9,7 @@ import { validateDaskClusterArgs } from "./daskClusterValidation";
 import { ServiceEndpoint, ServiceExposure, serviceEndpoint } from "./serviceEndpoint";
 import { hashJupyterPassword, jupyterPasswordSalt, passwordProblem } from "./jupyterPassword";
 import { throwIfInvalid } from "./validation";
+import { OWNER_ANNOTATION, stackOwner } from "./namespaceOwner";
 import { GeneratedText } from "./GeneratedText";
 import { parseQuantity } from "./quantity";
 
@@ -101,7 +102,13 @@ export interface DaskJupyterArgs {
 export interface DaskClusterArgs {
     /** Namespace for every Dask object. @default "dask" */
     namespace?: string;
-    /** Create the namespace (set false when it exists already). @default true */
+    /**
+     * Create the namespace, annotated `daskk8s.io/owner: <org>/<project>/<stack>`;
+     * `pulumi destroy` deletes it. Set false to deploy into an existing
+     * namespace, which is then neither created nor deleted. The stack program
+     * refuses to create a namespace that exists without this stack's
+     * annotation (see README "Namespaces"). @default true
+     */
     createNamespace?: boolean;
     /**
      * Prefix of every object name (the chart's `fullnameOverride`): objects
@@ -183,7 +190,9 @@ export class DaskCluster extends pulumi.ComponentResource {
 
         const namespace = args.createNamespace === false
             ? undefined
-            : new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: namespaceName } }, { parent: this });
+            : new k8s.core.v1.Namespace(`${name}-namespace`, {
+                metadata: { name: namespaceName, annotations: { [OWNER_ANNOTATION]: stackOwner() } },
+            }, { parent: this });
         const namespaceOutput = namespace ? namespace.metadata.name : pulumi.output(namespaceName);
 
         let jupyterLogin: { password: pulumi.Output<string>; secret: k8s.core.v1.Secret } | undefined;

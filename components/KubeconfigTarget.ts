@@ -67,6 +67,13 @@ function inspectKubeconfig(args: KubeconfigTargetArgs, env: NodeJS.ProcessEnv): 
     return { issues: issues.issues, view, context };
 }
 
+/** The kubeconfig content and context the args select; throws on args that fail validation. */
+export function selectedKubeconfig(args: KubeconfigTargetArgs, env: NodeJS.ProcessEnv = process.env): { content: string; context: string } {
+    const { issues, view, context } = inspectKubeconfig(args, env);
+    throwIfInvalid("KubeconfigTarget", "kubeconfig", issues);
+    return { content: view.content!, context: context! };
+}
+
 /** Every problem with the args, checked against the kubeconfig file itself. */
 export function validateKubeconfigTargetArgs(args: KubeconfigTargetArgs, env: NodeJS.ProcessEnv = process.env): ArgIssue[] {
     return inspectKubeconfig(args, env).issues;

@@ -66,7 +66,7 @@ export function installMocks(project = "daskk8s", stack = "test"): Registered[] 
         call(args) {
             throw new Error(`unexpected provider call ${args.token}(${JSON.stringify(args.inputs)})`);
         },
-    }, project, stack, false);
+    }, project, stack, false, "organization");
     // The mock interface does not pass dependencies on; read them off the
     // registration request before the mock monitor handles it.
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, callback: unknown): unknown };

@@ -1,4 +1,4 @@
-import { describe, it, before } from "node:test";
+import { after, describe, it, before } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
@@ -6,6 +6,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Registered, applyTransforms, find, installMocks, promiseOf, secretInput, settle } from "./mocks";
 import { stackFileConfig, writeKubeconfig } from "./stackConfig";
+import { FakeApiServer, startFakeApiServer } from "./fakeApiServer";
 
 type Program = Record<string, pulumi.Output<any> | undefined>;
 
@@ -16,7 +17,7 @@ async function runProgram(stack: string, config: Record<string, string>, secretK
     const entry = require.resolve("../index");
     delete require.cache[entry];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const outputs = require(entry) as Program;
+    const outputs = await (require(entry) as () => Promise<Program>)();
     await settle();
     return { registered, outputs };
 }
@@ -30,7 +31,7 @@ async function runFailing(stack: string, config: Record<string, string>, secretK
     let error: Error | undefined;
     try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        require(entry);
+        await (require(entry) as () => Promise<Program>)();
     } catch (err) {
         error = err as Error;
     }
@@ -44,7 +45,12 @@ function renderedWorker() {
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-program-"));
-process.env.KUBECONFIG = writeKubeconfig(dir, ["minikube", "kwok-daskk8s"]);
+let api: FakeApiServer;
+before(async () => {
+    api = await startFakeApiServer();
+    process.env.KUBECONFIG = writeKubeconfig(dir, ["minikube", "kwok-daskk8s"], api.url);
+});
+after(() => api.close());
 
 describe("the program under Pulumi.minikube.yaml", () => {
     let registered: Registered[];
@@ -158,6 +164,30 @@ describe("the program with bad config", () => {
         assert.match(error.message, /daskk8s:dask \(secret\) holds a value set with --secret[\s\S]*secrets go in daskk8s:jupyterPassword and daskk8s:secretEnv only/);
         assert.ok(!error.message.includes("tok-in-dask-1"));
         assert.deepEqual(registered.map((r) => r.name), []);
+    });
+
+    it("refuses to create a namespace that exists and is not this stack's, before registering any resource", async () => {
+        api.namespaces.set("team-a", { metadata: { name: "team-a" } });
+        const config = { ...stackFileConfig("minikube"), "daskk8s:dask": JSON.stringify({ namespace: "team-a" }) };
+        const { error, registered } = await runFailing("minikube", config);
+        assert.match(error.message, /Pulumi\.minikube\.yaml[\s\S]*daskk8s:dask\.namespace \("team-a"\) already exists in context minikube and was not created by this stack[\s\S]*deploy into it with daskk8s:dask\.createNamespace false/);
+        assert.deepEqual(registered.map((r) => r.name), []);
+    });
+
+    it("deploys into an existing namespace with createNamespace false, without asking the cluster, and creates no namespace", async () => {
+        const before = api.requests.length;
+        const config = { ...stackFileConfig("minikube"), "daskk8s:dask": JSON.stringify({ namespace: "team-a", createNamespace: false }) };
+        const { registered } = await runProgram("minikube", config);
+        assert.equal(api.requests.length, before);
+        assert.deepEqual(registered.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.name), []);
+    });
+
+    it("marks the namespace it creates with the stack, after checking it is free", async () => {
+        const before = api.requests.length;
+        const { registered } = await runProgram("minikube", stackFileConfig("minikube"));
+        assert.deepEqual(api.requests.slice(before).map((r) => r.path), ["/api/v1/namespaces/dask"]);
+        const namespace = find(registered, "kubernetes:core/v1:Namespace", "dask-namespace");
+        assert.deepEqual(namespace.inputs.metadata, { name: "dask", annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" } });
     });
 
     it("carries daskk8s:secretEnv into a Kubernetes Secret the workers reference", async () => {

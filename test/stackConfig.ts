@@ -11,13 +11,13 @@ export function stackFileConfig(stack: string): Record<string, string> {
 }
 
 /** A kubeconfig file with the given contexts, for targets that read one. */
-export function writeKubeconfig(dir: string, contexts: string[]): string {
+export function writeKubeconfig(dir: string, contexts: string[], server = "https://127.0.0.1:6443"): string {
     const file = path.join(dir, "kubeconfig");
     fs.writeFileSync(file, [
         "apiVersion: v1",
         "kind: Config",
         `current-context: ${contexts[0]}`,
-        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]",
+        `clusters: [{name: c, cluster: {server: '${server}'}}]`,
         "users: [{name: u, user: {token: test-token}}]",
         "contexts:",
         ...contexts.map((c) => `- {name: ${c}, context: {cluster: c, user: u}}`),
