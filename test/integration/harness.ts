@@ -137,8 +137,11 @@ export async function stackWithConfig(stackName: string, config: Config): Promis
     return LocalWorkspace.createOrSelectStack({ stackName, workDir: REPO }, { envVars: toolEnv() as Record<string, string> });
 }
 
+/** Keeps the file's encryptionsalt: values set with --secret stay readable. */
 export function writeStackConfig(stackName: string, config: Config): void {
-    fs.writeFileSync(path.join(REPO, `Pulumi.${stackName}.yaml`), stringify({ config }));
+    const file = path.join(REPO, `Pulumi.${stackName}.yaml`);
+    const salt = fs.existsSync(file) ? (parse(fs.readFileSync(file, "utf8")) as { encryptionsalt?: string } | null)?.encryptionsalt : undefined;
+    fs.writeFileSync(file, stringify({ ...(salt !== undefined ? { encryptionsalt: salt } : {}), config }));
 }
 
 /** Everything pulumi printed, per stack, for the "no plaintext secrets in logs" check. */
