@@ -52,6 +52,13 @@ export function dynamicProviderHostAvailable(dir: string): boolean {
     }
 }
 
+/** An explicit Node.js dynamic provider, configured with nothing. */
+class DynamicProviderHost extends pulumi.ProviderResource {
+    constructor(name: string, opts?: pulumi.ResourceOptions) {
+        super("pulumi-nodejs", name, {}, opts);
+    }
+}
+
 /**
  * A random text drawn once with a cryptographic generator and then kept in
  * the stack's state as a secret (like `random.RandomPassword`, without a
@@ -66,7 +73,11 @@ export class GeneratedText extends pulumi.dynamic.Resource {
         if (!Number.isInteger(args.length) || args.length < 1 || alphabet.length < 2) {
             throw new Error(`GeneratedText "${name}": length (${args.length}) must be a whole number >= 1 and alphabet needs 2 or more characters`);
         }
+        // An explicit provider with no configuration: the engine hands the
+        // *default* dynamic provider the whole stack configuration, and stores
+        // its secrets (a secretEnv token, aws:secretKey) readable in the state.
+        const host = opts?.provider ?? new DynamicProviderHost(`${name}-host`, { parent: opts?.parent });
         super(generator, name, { length: args.length, alphabet, trigger: args.trigger ?? "", result: undefined },
-            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["result", "trigger"] }));
+            pulumi.mergeOptions(opts, { provider: host, additionalSecretOutputs: ["result", "trigger"] }));
     }
 }

@@ -154,6 +154,11 @@ describe("DaskCluster Jupyter login", () => {
         const { cluster, chart } = await deploy("genpw");
         const generated = find(registered, DYNAMIC, "genpw-jupyter-password");
         assert.equal(generated.inputs.length, 24);
+        // Its own provider, with no inputs: the default one gets the whole
+        // stack config, secrets included, and the engine stores them readable.
+        const host = find(registered, "pulumi:providers:pulumi-nodejs", "genpw-jupyter-password-host");
+        assert.deepEqual(host.inputs, {});
+        assert.match(generated.provider ?? "", /\$pulumi:providers:pulumi-nodejs::genpw-jupyter-password-host::/);
         assert.equal(generated.inputs.alphabet, ALPHANUMERIC);
         const password = await promiseOf(cluster.jupyterPassword);
         assert.equal(password, "generated-password-genpw-jupyter-password");

@@ -4,8 +4,9 @@ cluster's Dask version). Prints one JSON object; exits non-zero on any error.
 
     dask_client.py SCHEDULER compute
         A dask.array sum and a plain task; their results and the expected ones.
-    dask_client.py SCHEDULER workers MODULE
-        Per worker: threads, host name, and MODULE's version there (None if absent).
+    dask_client.py SCHEDULER workers MODULE [ENV]
+        Per worker: threads, host name, MODULE's version there (None if absent)
+        and, if named, the value of the environment variable ENV.
     dask_client.py SCHEDULER reach HOST PORT NAME SERVICE_HOST:PORT
         Per worker: whether a TCP connection to HOST:PORT and a lookup of NAME
         succeed, whether the scheduler's Service name resolves, and whether a
@@ -55,15 +56,19 @@ def compute(client):
     }
 
 
-def workers(client, module):
-    def probe(module=module):
+def workers(client, module, env_name=None):
+    def probe(module=module, env_name=env_name):
+        import os
         import socket
 
         try:
             version = getattr(importlib.import_module(module), "__version__", "unknown")
         except ImportError:
             version = None
-        return {"host": socket.gethostname(), "module_version": version}
+        found = {"host": socket.gethostname(), "module_version": version}
+        if env_name is not None:
+            found["env"] = os.environ.get(env_name)
+        return found
 
     info = client.run(probe)
     threads = client.nthreads()
@@ -133,7 +138,7 @@ def main():
         if command == "compute":
             out = compute(client)
         elif command == "workers":
-            out = workers(client, args[0])
+            out = workers(client, *args)
         elif command == "reach":
             out = reach(client, *args)
         elif command == "load":

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import {
-    REPO, kubeconfig, kubectlJson, logFile, minikubeConfigHere, namespaceGone, observe, removeStack, run, stackWithConfig, waitFor,
+    REPO, kubeconfig, kubectlJson, logFile, minikubeConfigHere, namespaceGone, observe, removeStack, run, stackWithConfig, stateFile, waitFor,
 } from "./harness";
 import { REAL_NODE_IP, countDrops, jupyterLogin, masqueradeRules, realNodeBaseline, realNodeCluster, realNodeValues } from "./realNode";
 
@@ -20,6 +20,8 @@ const STACK = "it-realpods";
 const NS = "dask";
 const PIP_PACKAGE = "tabulate";
 const PIP_VERSION = "0.9.0";
+/** Set with --secret as secretEnv.workers.API_TOKEN; changed for the 2026.7.1 step. */
+const TOKENS = ["tok-realpods-7f3a9c21", "tok-realpods-0b8e44d6"];
 const CLIENT_SCRIPT = path.join(REPO, "test", "integration", "dask_client.py");
 
 /** A documentation address (TEST-NET-3): nothing of ours is there, nothing may try to reach it. */
@@ -58,6 +60,21 @@ async function pods(): Promise<{ name: string; node: string; ready: boolean }[]>
     }));
 }
 
+/** The value is not in the state file, `pulumi stack export`, the outputs, pulumi's output or the given text. */
+async function assertNowhereInPlaintext(value: string, ...texts: string[]): Promise<void> {
+    const exported = JSON.stringify(await stack.exportStack());
+    assert.ok(exported.includes("dask-worker-env"), "the export holds the Secret resource");
+    for (const [where, text] of [
+        ["pulumi stack export", exported],
+        ["the state file", fs.readFileSync(stateFile(STACK), "utf8")],
+        ["pulumi's output", fs.readFileSync(logFile(STACK), "utf8")],
+        ["the stack outputs", JSON.stringify(await stack.outputs())],
+        ...texts.map((t, i) => [`text ${i}`, t]),
+    ]) {
+        assert.ok(!text.includes(value), `${where} holds the secret in plaintext`);
+    }
+}
+
 async function up() {
     const result = await stack.up(observe(STACK));
     assert.equal(result.summary.result, "succeeded");
@@ -77,6 +94,7 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         // Short test-only scale-down pace; the committed stack keeps 5 minutes.
         config["daskk8s:autoscaling"].scaleDown = { stabilizationWindowSeconds: 20, podsPerPeriod: 3, periodSeconds: 15 };
         stack = await stackWithConfig(STACK, config);
+        await stack.setConfig("secretEnv.workers.API_TOKEN", { value: TOKENS[0], secret: true }, true);
     });
 
     after(async () => {
@@ -116,6 +134,18 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
             assert.equal(w.module_version, PIP_VERSION, `${w.host} imports ${PIP_PACKAGE}`);
             assert.equal(w.nthreads, 1, "the minikube stack's 1-CPU limit gives one thread");
         }
+    });
+
+    it("gives workers the secretEnv value through a Kubernetes Secret; it is nowhere in plaintext", async () => {
+        const workers = Object.values(await dask("2024.1.0", "workers", PIP_PACKAGE, "API_TOKEN")) as any[];
+        assert.ok(workers.length >= 1);
+        assert.deepEqual(workers.map((w) => w.env), workers.map(() => TOKENS[0]), "every worker reads the token");
+        const deployment = await kubectlJson("-n", NS, "get", "deployment", "dask-worker");
+        const env = deployment.spec.template.spec.containers[0].env;
+        assert.deepEqual(env.find((e: any) => e.name === "API_TOKEN"), { name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "dask-worker-env", key: "API_TOKEN" } } });
+        const secret = await kubectlJson("-n", NS, "get", "secret", "dask-worker-env");
+        assert.equal(Buffer.from(secret.data.API_TOKEN, "base64").toString(), TOKENS[0]);
+        await assertNowhereInPlaintext(TOKENS[0], JSON.stringify(deployment));
     });
 
     it("lets the stack's password into Jupyter through its NodePort, and nothing else", async () => {
@@ -169,6 +199,7 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         settings.image = { tag: "2026.7.1" };
         settings.values.additional_worker_groups = [{ name: "extra", replicas: 1 }];
         stack = await stackWithConfig(STACK, config);
+        await stack.setConfig("secretEnv.workers.API_TOKEN", { value: TOKENS[1], secret: true }, true);
         await up();
         await waitFor("4 ready pods on the real node", async () => {
             const all = await pods();
@@ -189,6 +220,12 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         }, 120_000, 3000);
         assert.equal(groupsOf(workers).filter((g) => g === "dask-worker-extra").length, 1, `${groupsOf(workers)}`);
         assert.ok(workers.every((w) => w.module_version === PIP_VERSION));
+        const mainWorkers = Object.values(await dask("2026.7.1", "workers", PIP_PACKAGE, "API_TOKEN")) as any[];
+        assert.deepEqual(groupsOf(mainWorkers).filter((g) => g === "dask-worker").length > 0, true);
+        for (const w of mainWorkers.filter((x) => groupsOf([x])[0] === "dask-worker")) {
+            assert.equal(w.env, TOKENS[1], `${w.host} restarted with the changed secret value`);
+        }
+        await assertNowhereInPlaintext(TOKENS[1]);
         const url = `http://${REAL_NODE_IP}:${await nodePort("dask-jupyter", 80)}`;
         const cookie = await waitFor("Jupyter 2026.7.1 to let the password in", () => jupyterLogin(url, jupyterPassword), 180_000);
         assert.equal((await fetch(`${url}/api/contents`, { headers: { cookie } })).status, 200);
