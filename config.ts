@@ -300,7 +300,8 @@ function strayKeys(keys: string[], project: string): string[] {
 export function loadStackConfig(raw: RawStackConfig): StackSettings {
     const file = `Pulumi.${raw.stack}.yaml`;
     const prefix = `${raw.project}:`;
-    const input: Record<string, unknown> = {};
+    // No prototype: a key named `__proto__` is then a key like any other (and unknown).
+    const input: Record<string, unknown> = Object.create(null);
     const early: string[] = strayKeys(Object.keys(raw.values), raw.project);
     for (const [fullKey, text] of Object.entries(raw.values)) {
         if (!fullKey.startsWith(prefix)) {
@@ -309,7 +310,12 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
         const key = fullKey.slice(prefix.length);
         input[key] = key === "jupyterPassword" ? text : parseValue(text);
     }
-    early.push(...secretProblems({ project: raw.project, input, secretKeys: raw.secretKeys, securePaths: raw.securePaths ?? [] }));
+    const secrets = secretProblems({ project: raw.project, input, secretKeys: raw.secretKeys, securePaths: raw.securePaths ?? [] });
+    if (secrets.misplaced.length > 0) {
+        // Stop here: other checks would show the misplaced secret as a bad value.
+        throw new StackConfigError(file, [...early, ...secrets.misplaced]);
+    }
+    early.push(...secrets.plaintext);
     const parsed = stackSchema.safeParse(input);
     if (!parsed.success) {
         throw new StackConfigError(file, [...early, ...shapeProblems(parsed.error.issues, input, raw.project)]);

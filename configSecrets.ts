@@ -83,8 +83,9 @@ export interface SecretInput {
     securePaths: string[];
 }
 
-/** Every secret in the wrong place, and every value of a secret setting stored in plaintext. */
-export function secretProblems({ project, input, secretKeys, securePaths }: SecretInput): string[] {
+/** Every secret in the wrong place (`misplaced`), and every value of a secret setting stored in plaintext. */
+export function secretProblems({ project, input, secretKeys, securePaths }: SecretInput): { misplaced: string[]; plaintext: string[] } {
+    const misplaced: string[] = [];
     const problems: string[] = [];
     const key = (k: string) => `${project}:${k}`;
     const allowed = SECRET_SETTINGS.map(key).join(" and ");
@@ -102,12 +103,13 @@ export function secretProblems({ project, input, secretKeys, securePaths }: Secr
             ? `; for example \`pulumi config rm --path ${envMove[0].slice(project.length + 1)}\` and ` +
               `\`pulumi config set --secret --path secretEnv.${envMove[1]}.${envMove[2]} <value>\``
             : "";
-        problems.push(`${where.length > 0 ? where.join(", ") : fullKey} (secret) holds a value set with --secret, which this setting ` +
+        misplaced.push(`${where.length > 0 ? where.join(", ") : fullKey} (secret) holds a value set with --secret, which this setting ` +
             `would write in plaintext into state and Kubernetes objects: secrets go in ${allowed} only ` +
             `(secretEnv.workers.<NAME> / secretEnv.jupyter.<NAME> for environment variables)${hint}`);
     }
     for (const setting of SECRET_SETTINGS) {
-        if (input[setting] === undefined) {
+        // Nothing to keep secret in `secretEnv: {}`.
+        if (input[setting] === undefined || leafPaths(input[setting], setting).length === 0) {
             continue;
         }
         const fullKey = key(setting);
@@ -125,5 +127,5 @@ export function secretProblems({ project, input, secretKeys, securePaths }: Secr
             }
         }
     }
-    return problems;
+    return { misplaced, plaintext: problems };
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ChartSource, chartLocation, checkChartSource } from "./chartSource";
 import { deepMerge } from "./deepMerge";
-import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, throwIfInvalid } from "./validation";
+import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, SET, throwIfInvalid } from "./validation";
 
 /**
  * The metrics-server chart this component is tested with (app 0.8.1).
@@ -56,7 +56,7 @@ export function validateMetricsServerArgs(args: MetricsServerArgs): ArgIssue[] {
     if (args.mode === "existing") {
         for (const key of ["namespace", "kubeletInsecureTls", "chart", "values"] as const) {
             if (args[key] !== undefined) {
-                issues.add(key, key === "kubeletInsecureTls" ? args[key] : "(set)", "only applies when {{mode}} is \"chart\" (it is \"existing\": nothing is deployed)");
+                issues.add(key, key === "kubeletInsecureTls" ? args[key] : SET, "only applies when {{mode}} is \"chart\" (it is \"existing\": nothing is deployed)");
             }
         }
     }

@@ -5,9 +5,9 @@ import { DEFAULT_DASK_IMAGE_TAG, entrypointsFor } from "./daskImage";
 import { ContainerResources, LOGIN_REVISION_ENV, PACKAGE_ENV, PASSWORD_HASH_ENV, SECRET_ENV_REVISION_ENV } from "./daskValues";
 import { dynamicProviderHostAvailable } from "./GeneratedText";
 import { passwordProblem } from "./jupyterPassword";
-import { QUANTITY_TEXT, parseQuantity } from "./quantity";
+import { QUANTITY_TEXT, compareQuantities, isZeroQuantity, parseQuantity } from "./quantity";
 import { SERVICE_TYPES, ServiceExposure } from "./serviceEndpoint";
-import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, known } from "./validation";
+import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, SECRET, known } from "./validation";
 
 // Package specs reach the images' start script unquoted: no whitespace, quotes
 // or shell syntax, and no leading "-" (an option, not a package).
@@ -16,7 +16,9 @@ const CONDA_SPEC = /^[A-Za-z0-9_][A-Za-z0-9._\-<>=!*:/,+]*$/;
 const CONDA_CHANNEL = /^[A-Za-z0-9_][A-Za-z0-9._\-:/]*$/;
 const APT_SPEC = /^[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.+:~-]+)?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+// A registry host (with an optional port) only before a path: "dask:2024" is a name and a tag.
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const IMAGE_REPOSITORY = new RegExp(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\\/)?${PATH_COMPONENT}(?:\\/${PATH_COMPONENT})*$`);
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** Namespaces Kubernetes itself creates and owns. */
@@ -69,13 +71,13 @@ export function checkResources(issues: IssueList, path: string, resources: Conta
             }
         }
     }
-    if (requireCpuRequest && resources?.requests?.cpu !== undefined && parseQuantity(resources.requests.cpu) === 0) {
+    if (requireCpuRequest && resources?.requests?.cpu !== undefined && isZeroQuantity(resources.requests.cpu) === true) {
         issues.add(`${path}.requests.cpu`, resources.requests.cpu, "must be above 0: CPU-utilisation autoscaling divides by it");
     }
     for (const name of ["cpu", "memory"] as const) {
-        const request = parseQuantity(resources?.requests?.[name] ?? "");
-        const limit = parseQuantity(resources?.limits?.[name] ?? "");
-        if (request !== undefined && limit !== undefined && request > limit) {
+        const request = resources?.requests?.[name];
+        const limit = resources?.limits?.[name];
+        if (request !== undefined && limit !== undefined && compareQuantities(request, limit) === 1) {
             issues.add(`${path}.requests.${name}`, resources!.requests![name], `must not exceed {{${path}.limits.${name}}} (${resources!.limits![name]})`);
         }
     }
@@ -87,7 +89,7 @@ const OWNED_ENV: readonly string[] = [PASSWORD_HASH_ENV, LOGIN_REVISION_ENV, SEC
 /** Environment variable names; secret values are never echoed. */
 function checkEnv(issues: IssueList, path: string, env: Record<string, unknown> | undefined, secret: boolean): void {
     for (const name of Object.keys(env ?? {})) {
-        const value = secret ? "(secret)" : known(env![name] as string);
+        const value = secret ? SECRET : known(env![name] as string);
         if (!ENV_NAME.test(name)) {
             issues.add(`${path}.${name}`, name, "must be an environment variable name (letters, digits, _)");
         } else if ((PACKAGE_ENV as readonly string[]).includes(name)) {
@@ -142,7 +144,7 @@ export function validateDaskClusterArgs(args: DaskClusterArgs, programDir: strin
     checkEnv(issues, "workers.secretEnv", workers.secretEnv, true);
     for (const name of Object.keys(workers.secretEnv ?? {})) {
         if (workers.env?.[name] !== undefined) {
-            issues.add(`workers.secretEnv.${name}`, "(secret)", `is also set in {{workers.env.${name}}}: set it in one place`);
+            issues.add(`workers.secretEnv.${name}`, SECRET, `is also set in {{workers.env.${name}}}: set it in one place`);
         }
     }
 
@@ -159,7 +161,7 @@ export function validateDaskClusterArgs(args: DaskClusterArgs, programDir: strin
     const password = known(jupyter.password);
     if (password !== undefined && passwordProblem(password) !== undefined) {
         // The value is a secret: name the rule, never echo the password.
-        issues.add("jupyter.password", "(secret)", passwordProblem(password)!);
+        issues.add("jupyter.password", SECRET, passwordProblem(password)!);
     }
     checkExposure(issues, "jupyter.service", jupyter.service, "notebook");
     checkResources(issues, "jupyter.resources", jupyter.resources, false);

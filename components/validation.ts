@@ -13,10 +13,22 @@ export interface ArgIssue {
     rule: string;
 }
 
+/** A value the messages describe rather than show: `(secret)`, `(set)`. */
+export class Described {
+    constructor(readonly description: string) {}
+}
+/** A secret value: messages say `(secret)`, never the value. */
+export const SECRET = new Described("secret");
+/** An object or list that is set where it does not apply. */
+export const SET = new Described("set");
+
 /** Renders a value the way the user wrote it, short enough for one line. */
 export function show(value: unknown): string {
     if (value === undefined) {
         return "unset";
+    }
+    if (value instanceof Described) {
+        return value.description;
     }
     const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;

@@ -315,9 +315,9 @@ describe("DaskCluster secret environment", () => {
 
     const cases: [string, DaskClusterArgs, string][] = [
         ["a name that is no variable", { workers: { secretEnv: { "API-TOKEN": "x" } } }, "workers.secretEnv.API-TOKEN (\"API-TOKEN\") must be an environment variable name"],
-        ["a variable in env and secretEnv", { workers: { env: { TOKEN: "a" }, secretEnv: { TOKEN: "b" } } }, "workers.secretEnv.TOKEN (\"(secret)\") is also set in workers.env.TOKEN"],
-        ["a variable the component sets", { jupyter: { secretEnv: { JUPYTER_PASSWORD_HASH: "x" } } }, "jupyter.secretEnv.JUPYTER_PASSWORD_HASH (\"(secret)\") is set by the component itself"],
-        ["a package variable", { workers: { secretEnv: { EXTRA_PIP_PACKAGES: "x" } } }, "workers.secretEnv.EXTRA_PIP_PACKAGES (\"(secret)\") is set from packages"],
+        ["a variable in env and secretEnv", { workers: { env: { TOKEN: "a" }, secretEnv: { TOKEN: "b" } } }, "workers.secretEnv.TOKEN (secret) is also set in workers.env.TOKEN"],
+        ["a variable the component sets", { jupyter: { secretEnv: { JUPYTER_PASSWORD_HASH: "x" } } }, "jupyter.secretEnv.JUPYTER_PASSWORD_HASH (secret) is set by the component itself"],
+        ["a package variable", { workers: { secretEnv: { EXTRA_PIP_PACKAGES: "x" } } }, "workers.secretEnv.EXTRA_PIP_PACKAGES (secret) is set from packages"],
         ["Jupyter variables with Jupyter off", { jupyter: { enabled: false, secretEnv: { T: "x" } } }, "jupyter.enabled (false) is false, yet jupyter.password, jupyter.service or jupyter.secretEnv is set"],
     ];
     for (const [title, args, message] of cases) {
@@ -357,7 +357,7 @@ describe("DaskCluster argument errors (thrown before anything is registered)", (
         ["zero CPU request", { workers: { resources: { requests: { cpu: "0" } } } }, "workers.resources.requests.cpu (\"0\") must be above 0"],
         ["bad quantity", { workers: { resources: { limits: { cpu: "two" } } } }, "workers.resources.limits.cpu (\"two\") must be a Kubernetes quantity"],
         ["package env by hand", { workers: { env: { EXTRA_PIP_PACKAGES: "x" } } }, "workers.env.EXTRA_PIP_PACKAGES (\"x\") is set from packages"],
-        ["chart default password", { jupyter: { password: "dask" } }, "jupyter.password (\"(secret)\") must not be the chart's public default password"],
+        ["chart default password", { jupyter: { password: "dask" } }, "jupyter.password (secret) must not be the chart's public default password"],
         ["short password", { jupyter: { password: "abc" } }, "must be at least 8 characters"],
         ["bad namespace", { namespace: "Dask_NS" }, "namespace (\"Dask_NS\") must be a DNS-1123 label"],
         ["missing local chart", { chart: { path: "/nonexistent/dask.tgz" } }, "chart.path (\"/nonexistent/dask.tgz\") must be an existing chart"],

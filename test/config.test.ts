@@ -151,9 +151,23 @@ describe("stack config: secrets stay secret or are refused", () => {
         assertRejects(minikubeWith({ secretEnv: { workers: { "API-TOKEN": "x" } } }),
             "daskk8s:secretEnv.workers.API-TOKEN (\"API-TOKEN\") must be an environment variable name", ["daskk8s:secretEnv"]);
         assertRejects(minikubeWith({ secretEnv: { workers: { TOKEN: "x" } }, dask: { workers: { env: { TOKEN: "y" } } } }),
-            "daskk8s:secretEnv.workers.TOKEN (\"(secret)\") is also set in daskk8s:dask.workers.env.TOKEN", ["daskk8s:secretEnv"]);
+            "daskk8s:secretEnv.workers.TOKEN (secret) is also set in daskk8s:dask.workers.env.TOKEN", ["daskk8s:secretEnv"]);
         assertRejects(minikubeWith({ secretEnv: { jupyter: { TOKEN: "x" } }, dask: { jupyter: { enabled: false } } }),
             "daskk8s:secretEnv.jupyter (secret) is set but daskk8s:dask.jupyter.enabled is false", ["daskk8s:secretEnv"]);
+    });
+
+    it("a secret that also breaks its setting's own rule is refused as a secret only, never shown", () => {
+        const values = minikubeWith({ dask: { namespace: "Pw-token-1", workers: { env: { EXTRA_PIP_PACKAGES: "git+https://tok-2@x" } } } });
+        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "minikube", values, env, secretKeys: ["daskk8s:dask"],
+            securePaths: ["daskk8s:dask.namespace", "daskk8s:dask.workers.env.EXTRA_PIP_PACKAGES"] }), (err: StackConfigError) => {
+            assert.deepEqual(err.lines.map((l) => l.split(" (secret)")[0]), ["daskk8s:dask.namespace, daskk8s:dask.workers.env.EXTRA_PIP_PACKAGES"]);
+            assert.ok(!err.message.includes("Pw-token-1") && !err.message.includes("tok-2"), err.message);
+            return true;
+        });
+    });
+
+    it("an empty secretEnv holds nothing to keep secret", () => {
+        assert.equal(load(minikubeWith({ secretEnv: {} })).dask.workers?.secretEnv, undefined);
     });
 
     it("environment values written as numbers are taken as text", () => {
@@ -201,6 +215,14 @@ describe("stack config: each bad setting fails with the file, key, value and wha
         "daskk8s:dask.image.tag (\"\") must be a non-empty image tag"));
     it("a typo in a top-level key", () => assertRejects(minikubeWith({ autoscalling: { minReplicas: 1 } }),
         "daskk8s:autoscalling is not a known setting (known here: target, kubeconfig, eks, dask, jupyterPassword, secretEnv, metricsServer, autoscaling)"));
+    it("a top-level __proto__ key, which is a key like any other", () => {
+        const values = { ...stackFileConfig("minikube"), "daskk8s:__proto__": JSON.stringify({ autoscaling: { maxReplicas: 7 } }) };
+        assertRejects(values, "daskk8s:__proto__ is not a known setting");
+    });
+    it("an image repository with a tag in it, even a numeric one", () => {
+        assertRejects(minikubeWith({ dask: { image: { repository: "dask:2024" } } }), "daskk8s:dask.image.repository (\"dask:2024\") must be an image repository");
+        assert.equal(load(minikubeWith({ dask: { image: { repository: "localhost:5000/my__team/dask--x" } } })).dask.image?.repository, "localhost:5000/my__team/dask--x");
+    });
     it("a typo in a nested key", () => assertRejects(minikubeWith({ dask: { workers: { replica: 2 } } }),
         "daskk8s:dask.workers.replica is not a known setting (known here: replicas, resources, threads, env)"));
     it("a metrics-server mode that does not exist", () => assertRejects(minikubeWith({ metricsServer: { mode: "addon" } }),

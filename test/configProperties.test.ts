@@ -8,8 +8,9 @@
  *    unknown key, a malformed CIDR, ...) is refused with a StackConfigError
  *    whose message names the full key and the value as the loader shows it.
  *
- * Loader bugs these properties found are left out of the generators, each
- * where it would be generated, with a comment starting "known bug:".
+ * The bugs these properties found (E/Ei suffixes, float ties of quantities,
+ * a top-level `__proto__`, "name:digits" repositories, secrets shown by other
+ * rules) are fixed, and the generators produce those cases.
  *
  * fast-check picks a new random seed each run and prints it with any
  * counterexample. To replay one:
@@ -127,7 +128,8 @@ const CONDA_CHANNEL = /^[A-Za-z0-9_][A-Za-z0-9._\-:/]*$/;
 const APT_SPEC = /^[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.+:~-]+)?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED_ENV: string[] = [...PACKAGE_ENV, PASSWORD_HASH_ENV, LOGIN_REVISION_ENV, SECRET_ENV_REVISION_ENV, "JUPYTERLAB_ARGS"];
-const IMAGE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+// A registry host (optional port) only before a path; components with ".", "_", "__" or dashes between.
+const IMAGE_REPOSITORY = /^(?:[a-z0-9]+(?:\.[a-z0-9]+)*(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 // daskImage.ts: with entrypoints "auto" the tag must carry a calendar version.
 const CALVER = /^v?(\d{4})\.(\d{1,2})\.(\d+)(?:[-.+].*)?$/;
@@ -162,12 +164,12 @@ const cidr = fc.oneof(cidrV4(), cidrV6);
 interface Fraction { n: bigint; d: bigint }
 interface Quantity { text: string | number; value: Fraction }
 
-const DECIMAL_SUFFIX: Record<string, number> = { m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const DECIMAL_SUFFIX: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 const BINARY_SUFFIX: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
 
 /** The exact value of a quantity this file generates (decimal arithmetic, as Kubernetes does it). */
 function exact(text: string): Fraction {
-    const m = /^(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E))?$/.exec(text);
+    const m = /^(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/.exec(text);
     if (m === null) {
         throw new Error(`not a generated quantity: ${text}`);
     }
@@ -196,33 +198,30 @@ const mantissa = fc.oneof(
     matching(/^[0-9]{1,3}$/).map((f) => `.${f}`),
 );
 const quantitySuffix = fc.oneof(
-    // known bug: no "E" or "Ei" suffix: parseQuantity takes any suffix starting with "E" for an exponent, so "2E"
-    // is 2 (not 2e18) and "2Ei" is NaN. It refuses request 0.1T with limit 0.1E, and never compares with an Ei
-    // quantity: request 2000000000000000000 with limit 1Ei passes, and so do request 1E with limit 1Gi.
-    fc.constantFrom(...Object.keys(DECIMAL_SUFFIX).filter((s) => s !== "E"), ...Object.keys(BINARY_SUFFIX).filter((s) => s !== "Ei")),
+    // "E" alone is exa and "Ei" 2^60, not an exponent (a bug once: "2E" was 2).
+    fc.constantFrom(...Object.keys(DECIMAL_SUFFIX), ...Object.keys(BINARY_SUFFIX)),
     fc.tuple(fc.constantFrom("e", "E"), fc.constantFrom("", "+", "-"), fc.integer({ min: 0, max: 6 })).map(([e, s, x]) => `${e}${s}${x}`),
 );
 const quantityText = fc.tuple(mantissa, quantitySuffix).map(([m, s]) => m + s);
 const quantity: fc.Arbitrary<Quantity> = fc.oneof(
     quantityText.map((text) => ({ text, value: exact(text) })),
     // `pulumi config set --path ...cpu 2` stores a number; the loader passes it on as String(n).
-    // known bug (minor): no number below 1e-300: parseQuantity reads 5e-324 (Number.MIN_VALUE) as 5 * 10 ** -324,
-    // and 10 ** -324 underflows to 0, so a positive workers' CPU request of 5e-324 is refused as 0.
-    fc.oneof(fc.nat({ max: 1_000_000 }), fc.double({ min: 1e-300, max: 1e6, noNaN: true, noDefaultInfinity: true }))
+    // Down to Number.MIN_VALUE (5e-324 once underflowed to 0 and was refused as a zero CPU request).
+    fc.oneof(fc.nat({ max: 1_000_000 }), fc.double({ min: 0, max: 1e6, noNaN: true, noDefaultInfinity: true }))
         .map((n) => ({ text: n, value: exact(String(n)) })),
 );
 
 /** The same value written two ways, as request and limit. */
-const quantityTie: fc.Arbitrary<[Quantity, Quantity]> = fc.tuple(fc.nat({ max: 100_000 }), fc.constantFrom("k", "Ki", "e3", "M"))
+const quantityTie: fc.Arbitrary<[Quantity, Quantity]> = fc.tuple(fc.nat({ max: 100_000 }), fc.constantFrom("k", "Ki", "e3", "M", "m"))
     .map(([k, form]) => {
         const [a, b] = {
             k: [`${k}k`, String(k * 1000)],
             Ki: [`${k}Ki`, String(k * 1024)],
             e3: [`${k}e3`, `${k}000`],
             M: [`${k}M`, `${k * 1000}k`],
+            // "2300m" and "2.3" (as floats, 2300 * 1e-3 > 2.3: a bug once).
+            m: [`${k}m`, `${Math.floor(k / 1000)}.${String(k % 1000).padStart(3, "0")}`],
         }[form]!;
-        // known bug: no tie of a milli quantity with its decimal form ("2300m" and "2.3"): the loader
-        // compares quantities as floats and 2300 * 1e-3 = 2.3000000000000003 > 2.3, so it refuses that request.
         return [{ text: a, value: exact(a) }, { text: b, value: exact(b) }];
     });
 
@@ -237,8 +236,7 @@ const requestAndLimit: fc.Arbitrary<Pair> = fc.oneof(
         if (order > 0) {
             return { request: limit, limit: request };
         }
-        // known bug (see quantityTie): equal values in different notations may compare unequal; write ties alike.
-        return order === 0 ? { request: limit, limit } : { request, limit };
+        return { request, limit };
     }),
     fc.tuple(quantityTie, fc.boolean()).map(([[a, b], swap]) => (swap ? { request: b, limit: a } : { request: a, limit: b })),
 );
@@ -656,10 +654,8 @@ function unknownKey(c: StackCase): fc.Arbitrary<Mutation> {
         const known = OBJECT_KEYS[p];
         const name = fc.oneof(
             matching(/^[A-Za-z][A-Za-z0-9_]{0,15}$/),
-            // known bug: no top-level "__proto__": the loader stores `daskk8s:__proto__` with input[key] = value, which
-            // sets the prototype of its input object instead of adding a key; the setting is not reported, and its
-            // members become inherited settings (`daskk8s:__proto__: {"target": "minikube"}` acts as the target).
-            fc.constantFrom("constructor", "toString", "hasOwnProperty", "valueOf", ...(p === "" ? [] : ["__proto__"])),
+            // `daskk8s:__proto__` too (it once replaced the loader's input prototype, its members acting as settings).
+            fc.constantFrom("constructor", "toString", "hasOwnProperty", "valueOf", "__proto__"),
             fc.constantFrom(...known).chain(typo),
         ).filter((n) => n.length > 0 && !known.includes(n));
         const at = p === "" ? [] : dotted(p);
@@ -822,9 +818,8 @@ function images(c: StackCase): fc.Arbitrary<Mutation>[] {
         fc.tuple(fc.constantFrom(["dask", "image", "repository"], ["dask", "image", "notebookRepository"]), fc.oneof(
             fc.constantFrom("", "Dask", "ghcr.io/Dask/dask", "ghcr.io/dask/dask:2024.1.0", "ghcr.io/dask/dask@sha256:abc", "/dask", "dask/",
                 "https://ghcr.io/dask/dask", "dask//dask", "dask-", "_dask"),
-            // known bug: a repository without "/" followed by ":<digits>" ("dask:2024") passes as a registry host:port,
-            // so the generated tags here always contain a non-digit.
-            fc.tuple(matching(IMAGE_REPOSITORY), anyTag.filter((t) => /[^0-9]/.test(t))).map(([r, t]) => `${r}:${t}`),
+            // Digits too: "dask:2024" is a name and a tag, not a registry host:port (which once passed).
+            fc.tuple(matching(IMAGE_REPOSITORY), anyTag).map(([r, t]) => `${r}:${t}`),
         )).map(([p, v]) => setting("bad repository", p, v, `${named(p, v)} must be an image repository`)),
     ];
     const entrypoints = get(c, ["dask", "image", "entrypoints"]);
@@ -925,10 +920,8 @@ function metricsServers(c: StackCase): fc.Arbitrary<Mutation>[] {
     return [
         fc.boolean().map((v) => setting("chart setting without the chart", ["metricsServer", "kubeletInsecureTls"], v,
             `${named(["metricsServer", "kubeletInsecureTls"], v)} ${rule}`)),
-        // known bug: these are shown as ("(set)"), a quoted string as if the user had written "(set)", where the
-        // loader's own messages write (set); so the value is left out of the expectation.
         fc.constantFrom<[string, unknown]>(["namespace", "monitoring"], ["chart", { version: "3.13.1" }], ["values", {}])
-            .map(([k, v]) => setting("chart setting without the chart", ["metricsServer", k], v, [`${key(["metricsServer", k])} (`, rule])),
+            .map(([k, v]) => setting("chart setting without the chart", ["metricsServer", k], v, `${key(["metricsServer", k])} (set) ${rule}`)),
     ];
 }
 
@@ -997,6 +990,10 @@ function passwords(c: StackCase): fc.Arbitrary<Mutation>[] {
 /** Settings where a plain value fits: a --secret one there is refused by the secret rule alone. */
 const PLAIN_LEAVES: fc.Arbitrary<Path> = fc.oneof(
     envName.map((n) => ["dask", "workers", "env", n]),
+    // Leaves the secret value is no valid setting for: refused as a secret, never shown by the setting's own rule.
+    fc.constant(["dask", "namespace"]),
+    fc.constant(["dask", "workers", "env", "EXTRA_PIP_PACKAGES"]),
+    fc.constant(["dask", "image", "tag"]),
     matching(/^[a-z][a-zA-Z0-9]{0,8}$/).map((k) => ["dask", "values", k]),
     matching(/^[a-z][a-zA-Z0-9]{0,8}$/).map((k) => ["metricsServer", "values", k]),
 );
@@ -1007,17 +1004,13 @@ function secrets(c: StackCase): fc.Arbitrary<Mutation>[] {
     const holds = "(secret) holds a value set with --secret";
     const out: fc.Arbitrary<Mutation>[] = [
         // `pulumi config set --secret --path dask.workers.env.TOKEN ...`: refused, naming the path, never the value.
-        // known bug: only settings the value is valid for; a secret that also breaks a rule of its setting is shown by
-        // that rule's message (dask.namespace: "Pw-x" -> `daskk8s:dask.namespace ("Pw-x") must be a DNS-1123 label`,
-        // dask.workers.env.EXTRA_PIP_PACKAGES: `("<the value>") is set from daskk8s:dask.packages`).
         // Without the stack file, the loader can only name the top-level setting.
         fc.tuple(PLAIN_LEAVES, secretValue).map(([p, v]): Mutation => ({ kind: "secret in a plain setting",
             edit: { set: p, value: v, secret: "secret" }, expect: `${key(c.securePaths !== undefined ? p : p.slice(0, 1))} ${holds}`, secret: v })),
         // A secret variable under a name that is not allowed: named, the value never shown.
-        // known bug: the value is shown as ("(secret)") where the loader's own messages write (secret).
         fc.tuple(fc.constantFrom(...roles), fc.constantFrom(...RESERVED_ENV), secretValue).map(([role, name, v]): Mutation =>
             ({ kind: "reserved secret variable", edit: { set: ["secretEnv", role, name], value: v, secret: "secret" },
-                expect: [`${key(["secretEnv", role, name])} (`, "is set "], secret: v })),
+                expect: [`${key(["secretEnv", role, name])} (secret) `, "is set "], secret: v })),
         fc.tuple(fc.constantFrom(...roles), fc.oneof(fc.constantFrom("", "1A", "A-B", "A.B", "A B"), matching(/^[0-9][A-Za-z0-9_]{0,8}$/)), secretValue)
             .map(([role, name, v]): Mutation => ({ kind: "bad secret variable name", edit: { set: ["secretEnv", role, name], value: v, secret: "secret" },
                 expect: `${named(["secretEnv", role, name], name)} must be an environment variable name`, secret: v })),
