@@ -8,7 +8,8 @@ import { ContainerResources, ExtraPackages, SecretEnvRef, daskChartValues } from
 import { validateDaskClusterArgs } from "./daskClusterValidation";
 import { ServiceEndpoint, ServiceExposure, serviceEndpoint } from "./serviceEndpoint";
 import { hashJupyterPassword, jupyterPasswordSalt, passwordProblem } from "./jupyterPassword";
-import { throwIfInvalid } from "./validation";
+import { InvalidArgsError, throwIfInvalid } from "./validation";
+import { claim } from "./claims";
 import { OWNER_ANNOTATION, stackOwner } from "./namespaceOwner";
 import { GeneratedText } from "./GeneratedText";
 import { parseQuantity } from "./quantity";
@@ -176,10 +177,16 @@ export class DaskCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: DaskClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         throwIfInvalid("DaskCluster", name, validateDaskClusterArgs(args));
-        super("daskk8s:index:DaskCluster", name, {}, opts);
-
         const namespaceName = args.namespace ?? "dask";
         const fullname = args.fullname ?? "dask";
+        const earlier = claim(`dask release ${namespaceName}/${fullname}`, `DaskCluster "${name}"`, opts);
+        if (earlier !== undefined) {
+            throw new InvalidArgsError("DaskCluster", name, [{ path: "fullname", value: fullname,
+                rule: `is already used in namespace "${namespaceName}" of the same cluster by ${earlier}: the two would share ` +
+                    "their objects (login Secret, Services, autoscaler); give each its own {{namespace}} or {{fullname}}" }]);
+        }
+        super("daskk8s:index:DaskCluster", name, {}, opts);
+
         const tag = args.image?.tag ?? DEFAULT_DASK_IMAGE_TAG;
         // Validation guarantees the entry points are known.
         const entrypoints = entrypointsFor(tag, args.image?.entrypoints)!;

@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ChartSource, chartLocation, checkChartSource } from "./chartSource";
 import { deepMerge } from "./deepMerge";
-import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, SET, throwIfInvalid } from "./validation";
+import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, InvalidArgsError, IssueList, SET, throwIfInvalid } from "./validation";
+import { claim } from "./claims";
 
 /**
  * The metrics-server chart this component is tested with (app 0.8.1).
@@ -76,8 +77,15 @@ export class MetricsServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: MetricsServerArgs, opts?: pulumi.ComponentResourceOptions) {
         throwIfInvalid("MetricsServer", name, validateMetricsServerArgs(args));
-        super("daskk8s:index:MetricsServer", name, {}, opts);
         const mode = args.mode ?? "chart";
+        // The chart's APIService, ClusterRoles and bindings are cluster-wide.
+        const earlier = mode === "chart" ? claim(`metrics-server chart`, `MetricsServer "${name}"`, opts) : undefined;
+        if (earlier !== undefined) {
+            throw new InvalidArgsError("MetricsServer", name, [{ path: "mode", value: mode,
+                rule: `deploys a second metrics server on the cluster where ${earlier} deploys one: they would share the ` +
+                    `cluster-wide ${METRICS_API_SERVICE} APIService and RBAC objects; create one MetricsServer per cluster (or set {{mode}} "existing" on the others)` }]);
+        }
+        super("daskk8s:index:MetricsServer", name, {}, opts);
         let apiServiceName = pulumi.output(METRICS_API_SERVICE);
 
         if (mode === "chart") {

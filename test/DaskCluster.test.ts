@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
 import { applyTransforms, find, installMocks, promiseOf, secretInput, settle } from "./mocks";
 import { DaskCluster, DaskClusterArgs } from "../components/DaskCluster";
 import { InvalidArgsError } from "../components/validation";
@@ -20,7 +21,13 @@ const LOCAL_DASK_CHART = path.join(__dirname, "fixtures", "charts", "dask-2024.1
 const ROUTES = "['distributed.http.scheduler.prometheus', 'distributed.http.scheduler.info', 'distributed.http.scheduler.json', " +
     "'distributed.http.health', 'distributed.http.proxy', 'distributed.http.statics', 'distributed.http.scheduler.api']";
 
+/** Each cluster as its own program run: most share the default namespace and fullname. */
+function fresh(): void {
+    installMocks("daskk8s", "test", registered);
+}
+
 async function deploy(name: string, args: DaskClusterArgs = {}) {
+    fresh();
     const cluster = new DaskCluster(name, args);
     await settle();
     return { cluster, chart: find(registered, CHART, `${name}-chart`) };
@@ -377,6 +384,23 @@ describe("DaskCluster argument errors (thrown before anything is registered)", (
             assert.equal(registered.length, before, "nothing was registered");
         });
     }
+
+    it("refuses a second cluster with the same namespace and fullname on one Kubernetes cluster, before registering it", () => {
+        fresh();
+        new DaskCluster("first", { jupyter: { enabled: false } });
+        new DaskCluster("other-fullname", { fullname: "dask2", jupyter: { enabled: false } });
+        new DaskCluster("other-namespace", { namespace: "analytics", jupyter: { enabled: false } });
+        const before = registered.length;
+        assert.throws(() => new DaskCluster("second", { jupyter: { enabled: false } }), (err: Error) => {
+            assert.ok(err instanceof InvalidArgsError);
+            assert.equal(err.message, "DaskCluster \"second\" has invalid arguments:\n  fullname (\"dask\") is already used in namespace \"dask\" of the same cluster by " +
+                "DaskCluster \"first\": the two would share their objects (login Secret, Services, autoscaler); give each its own namespace or fullname");
+            return true;
+        });
+        assert.equal(registered.length, before, "nothing was registered");
+        const elsewhere = new k8s.Provider("elsewhere", { kubeconfig: "{}" });
+        new DaskCluster("same-names-other-cluster", { jupyter: { enabled: false } }, { providers: [elsewhere] });
+    });
 
     it("never echoes a rejected password", () => {
         assert.throws(() => new DaskCluster("pwleak", { jupyter: { password: "short" } }), (err: Error) => !err.message.includes("short\""));

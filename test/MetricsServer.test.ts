@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "path";
 import { find, installMocks, promiseOf, settle } from "./mocks";
+import * as k8s from "@pulumi/kubernetes";
 import { MetricsServer, MetricsServerArgs } from "../components/MetricsServer";
 import { InvalidArgsError } from "../components/validation";
 
@@ -23,6 +24,7 @@ describe("MetricsServer", () => {
     });
 
     it("adds --kubelet-insecure-tls only when asked (minikube) and merges values", async () => {
+        installMocks("daskk8s", "test", registered); // a program of its own: one chart-mode server per cluster
         new MetricsServer("ms-minikube", { kubeletInsecureTls: true, chart: { path: LOCAL_CHART }, values: { replicas: 2 } });
         await settle();
         const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "ms-minikube-chart");
@@ -36,6 +38,22 @@ describe("MetricsServer", () => {
         await settle();
         assert.deepEqual(registered.slice(before).map((r) => r.type), ["daskk8s:index:MetricsServer"]);
         assert.equal(await promiseOf(server.mode), "existing");
+    });
+
+    it("refuses a second chart-mode server on the same cluster before registering it, and allows one per cluster", () => {
+        installMocks("daskk8s", "test", registered);
+        const provider = (name: string) => new k8s.Provider(name, { kubeconfig: "{}" });
+        const [a, b] = [provider("cluster-a"), provider("cluster-b")];
+        new MetricsServer("ms-one", {}, { providers: [a] });
+        new MetricsServer("ms-other-cluster", {}, { providers: [b] });
+        new MetricsServer("ms-marker", { mode: "existing" }, { providers: [a] });
+        const before = registered.length;
+        assert.throws(() => new MetricsServer("ms-two", { chart: { path: LOCAL_CHART } }, { providers: [a] }), (err: Error) => {
+            assert.ok(err instanceof InvalidArgsError);
+            assert.match(err.message, /^MetricsServer "ms-two" has invalid arguments:\n {2}mode \("chart"\) deploys a second metrics server on the cluster where MetricsServer "ms-one" deploys one/);
+            return true;
+        });
+        assert.equal(registered.length, before, "nothing was registered");
     });
 
     const cases: [string, MetricsServerArgs, string][] = [
