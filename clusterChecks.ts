@@ -2,39 +2,60 @@
  * The checks that need the cluster itself, run after the stack config is
  * checked and before any resource is registered.
  */
-import { apiEndpoint, KubeApiError } from "./components/kubeApi";
+import { ApiEndpoint, KubeApiError, apiEndpoint } from "./components/kubeApi";
 import { selectedKubeconfig } from "./components/KubeconfigTarget";
-import { namespaceTakeoverIssue } from "./components/namespaceOwner";
-import { formatIssue } from "./components/validation";
+import { METRICS_API_SERVICE } from "./components/MetricsServer";
+import { metricsApiTakeoverIssue, namespaceTakeoverIssue } from "./components/ownership";
+import { ArgIssue, formatIssue } from "./components/validation";
 import { StackConfigError, StackSettings } from "./config";
 
 export interface ClusterCheckContext {
     project: string;
     stack: string;
-    /** `<organization>/<project>/<stack>`, the namespace owner mark. */
+    /** `<organization>/<project>/<stack>`, the owner mark. */
     owner: string;
 }
 
 /**
  * On a cluster the stack does not create (kubeconfig targets), refuses to
- * create a Dask namespace that exists and is not this stack's. On `eks` the
- * cluster and every namespace in it belong to the stack.
+ * create a Dask namespace that exists and is not this stack's, and to install
+ * the metrics-server chart where the cluster already serves the metrics API
+ * from an APIService that is not this stack's. On `eks` the cluster and
+ * everything in it belong to the stack.
  */
 export async function checkCluster(settings: StackSettings, { project, stack, owner }: ClusterCheckContext): Promise<void> {
-    if (settings.target.kind !== "kubeconfig" || settings.dask.createNamespace === false) {
+    if (settings.target.kind !== "kubeconfig") {
+        return;
+    }
+    const checks: [string, (endpoint: ApiEndpoint, where: string) => Promise<ArgIssue | undefined>][] = [];
+    if (settings.dask.createNamespace !== false) {
+        checks.push(["dask", (e, where) => namespaceTakeoverIssue(e, settings.dask.namespace ?? "dask", owner, where)]);
+    }
+    if ((settings.metricsServer.mode ?? "chart") === "chart") {
+        checks.push(["metricsServer", (e, where) => metricsApiTakeoverIssue(e, METRICS_API_SERVICE, owner, where)]);
+    }
+    if (checks.length === 0) {
         return;
     }
     const { content, context } = selectedKubeconfig(settings.target.args);
-    let issue;
+    const where = `context ${context}`;
+    let endpoint: ApiEndpoint;
     try {
-        issue = await namespaceTakeoverIssue(apiEndpoint(content, context), settings.dask.namespace ?? "dask", owner, `context ${context}`);
+        endpoint = apiEndpoint(content, context);
     } catch (err) {
         if (!(err instanceof KubeApiError)) {
             throw err;
         }
-        issue = { path: "namespace", value: settings.dask.namespace ?? "dask", rule: `could not be checked in context ${context}: ${err.message}` };
+        throw new StackConfigError(`Pulumi.${stack}.yaml`, [`${project}:kubeconfig (${where}) cannot be used to check the cluster: ${err.message}`]);
     }
-    if (issue !== undefined) {
-        throw new StackConfigError(`Pulumi.${stack}.yaml`, [formatIssue(issue, `${project}:dask.`)]);
+    const problems: string[] = [];
+    for (const [setting, check] of checks) {
+        const issue = await check(endpoint, where);
+        if (issue !== undefined) {
+            problems.push(formatIssue(issue, `${project}:${setting}.`));
+        }
+    }
+    if (problems.length > 0) {
+        throw new StackConfigError(`Pulumi.${stack}.yaml`, problems);
     }
 }

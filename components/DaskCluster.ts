@@ -10,7 +10,7 @@ import { ServiceEndpoint, ServiceExposure, serviceEndpoint } from "./serviceEndp
 import { hashJupyterPassword, jupyterPasswordSalt, passwordProblem } from "./jupyterPassword";
 import { InvalidArgsError, throwIfInvalid } from "./validation";
 import { claim } from "./claims";
-import { OWNER_ANNOTATION, stackOwner } from "./namespaceOwner";
+import { OWNER_ANNOTATION, stackOwner } from "./ownership";
 import { GeneratedText } from "./GeneratedText";
 import { parseQuantity } from "./quantity";
 

@@ -4,6 +4,7 @@ import { ChartSource, chartLocation, checkChartSource } from "./chartSource";
 import { deepMerge } from "./deepMerge";
 import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, InvalidArgsError, IssueList, SET, throwIfInvalid } from "./validation";
 import { claim } from "./claims";
+import { OWNER_ANNOTATION, stackOwner } from "./ownership";
 
 /**
  * The metrics-server chart this component is tested with (app 0.8.1).
@@ -64,6 +65,19 @@ export function validateMetricsServerArgs(args: MetricsServerArgs): ArgIssue[] {
     return issues.issues;
 }
 
+/** A transform adding the owner annotation to the chart's APIService. */
+export function markApiService(owner: string): pulumi.ResourceTransform {
+    return (args) => {
+        const props = args.props as { kind?: string; metadata?: { annotations?: Record<string, string> } };
+        if (props.kind !== "APIService") {
+            return undefined;
+        }
+        const copy = structuredClone(props);
+        copy.metadata = { ...copy.metadata, annotations: { ...copy.metadata?.annotations, [OWNER_ANNOTATION]: owner } };
+        return { props: copy, opts: args.opts };
+    };
+}
+
 /**
  * The Kubernetes metrics server, which `kubectl top` and CPU-based
  * HorizontalPodAutoscalers read; or, in `existing` mode, a marker that the
@@ -97,7 +111,12 @@ export class MetricsServer extends pulumi.ComponentResource {
                     fullnameOverride: "metrics-server",
                     args: insecure ? ["--kubelet-insecure-tls"] : [],
                 }, args.values)),
-            }, { parent: this });
+            }, {
+                parent: this,
+                // Marks the APIService as this stack's: the stack program refuses
+                // to install over one that is not (components/ownership.ts).
+                transforms: [markApiService(stackOwner())],
+            });
             // Resolves once the chart's objects are ready.
             apiServiceName = chart.resources.apply(() => METRICS_API_SERVICE);
         }

@@ -5,6 +5,8 @@ export interface FakeApiServer {
     url: string;
     /** Namespace objects by name; missing names answer 404. */
     namespaces: Map<string, object>;
+    /** Any other object by its API path (`/apis/.../name`). */
+    objects: Map<string, object>;
     /** Request paths and Authorization headers, in order. */
     requests: { path: string; authorization?: string }[];
     /** Set to answer every request with this status instead. */
@@ -13,7 +15,7 @@ export interface FakeApiServer {
 }
 
 export async function startFakeApiServer(): Promise<FakeApiServer> {
-    const fake: Partial<FakeApiServer> = { namespaces: new Map(), requests: [] };
+    const fake: Partial<FakeApiServer> = { namespaces: new Map(), objects: new Map(), requests: [] };
     const server = http.createServer((req, res) => {
         fake.requests!.push({ path: req.url ?? "", authorization: req.headers.authorization });
         const match = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(req.url ?? "");
@@ -25,6 +27,8 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
             send(fake.failWith, { kind: "Status", message: "namespaces is forbidden: User \"dev\" cannot get resource \"namespaces\"" });
         } else if (match && fake.namespaces!.has(decodeURIComponent(match[1]))) {
             send(200, fake.namespaces!.get(decodeURIComponent(match[1]))!);
+        } else if (fake.objects!.has(req.url ?? "")) {
+            send(200, fake.objects!.get(req.url ?? "")!);
         } else {
             send(404, { kind: "Status", message: "not found", code: 404 });
         }

@@ -9,6 +9,7 @@ import { stackFileConfig, writeKubeconfig } from "./stackConfig";
 import { FakeApiServer, startFakeApiServer } from "./fakeApiServer";
 
 type Program = Record<string, pulumi.Output<any> | undefined>;
+const METRICS_API_PATH = "/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io";
 
 /** Runs index.ts as `pulumi up --stack <stack>` would, against mocks. */
 async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = []): Promise<{ registered: Registered[]; outputs: Program }> {
@@ -174,20 +175,44 @@ describe("the program with bad config", () => {
         assert.deepEqual(registered.map((r) => r.name), []);
     });
 
-    it("deploys into an existing namespace with createNamespace false, without asking the cluster, and creates no namespace", async () => {
+    it("deploys into an existing namespace with createNamespace false, without asking the cluster about it, and creates no namespace", async () => {
         const before = api.requests.length;
         const config = { ...stackFileConfig("minikube"), "daskk8s:dask": JSON.stringify({ namespace: "team-a", createNamespace: false }) };
         const { registered } = await runProgram("minikube", config);
-        assert.equal(api.requests.length, before);
+        assert.deepEqual(api.requests.slice(before).map((r) => r.path), [METRICS_API_PATH]);
         assert.deepEqual(registered.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.name), []);
     });
 
     it("marks the namespace it creates with the stack, after checking it is free", async () => {
         const before = api.requests.length;
         const { registered } = await runProgram("minikube", stackFileConfig("minikube"));
-        assert.deepEqual(api.requests.slice(before).map((r) => r.path), ["/api/v1/namespaces/dask"]);
+        assert.deepEqual(api.requests.slice(before).map((r) => r.path), ["/api/v1/namespaces/dask", METRICS_API_PATH]);
         const namespace = find(registered, "kubernetes:core/v1:Namespace", "dask-namespace");
         assert.deepEqual(namespace.inputs.metadata, { name: "dask", annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" } });
+    });
+
+    it("refuses to install metrics-server where the cluster serves the metrics API already, before registering any resource", async () => {
+        api.objects.set(METRICS_API_PATH, { metadata: { name: "v1beta1.metrics.k8s.io" }, spec: { service: { namespace: "kube-system", name: "metrics-server" } } });
+        try {
+            const { error, registered } = await runFailing("minikube", stackFileConfig("minikube"));
+            assert.match(error.message, /daskk8s:metricsServer\.mode \("chart"\) would install a second metrics server: context minikube already serves v1beta1\.metrics\.k8s\.io from the Service kube-system\/metrics-server, not installed by this program; .* Set daskk8s:metricsServer\.mode to "existing" to use it/);
+            assert.deepEqual(registered.map((r) => r.name), []);
+            // Installed by this stack: its own, kept on every run.
+            api.objects.set(METRICS_API_PATH, { metadata: { annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" } }, spec: {} });
+            await runProgram("minikube", stackFileConfig("minikube"));
+        } finally {
+            api.objects.delete(METRICS_API_PATH);
+        }
+    });
+
+    it("marks the metrics-server chart's APIService as the stack's", async () => {
+        const { registered } = await runProgram("minikube", stackFileConfig("minikube"));
+        const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "metrics-server-chart");
+        const apiService = { apiVersion: "apiregistration.k8s.io/v1", kind: "APIService", metadata: { name: "v1beta1.metrics.k8s.io", labels: { app: "m" } } };
+        assert.deepEqual((await applyTransforms(chart, apiService)).metadata,
+            { name: "v1beta1.metrics.k8s.io", labels: { app: "m" }, annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" } });
+        const service = { apiVersion: "v1", kind: "Service", metadata: { name: "metrics-server" } };
+        assert.deepEqual(await applyTransforms(chart, service), service);
     });
 
     it("carries daskk8s:secretEnv into a Kubernetes Secret the workers reference", async () => {

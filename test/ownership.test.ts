@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { FakeApiServer, startFakeApiServer } from "./fakeApiServer";
 import { apiEndpoint, kubeGet } from "../components/kubeApi";
-import { OWNER_ANNOTATION, namespaceTakeoverIssue } from "../components/namespaceOwner";
+import { OWNER_ANNOTATION, metricsApiTakeoverIssue, namespaceTakeoverIssue } from "../components/ownership";
 
 const OWNER = "organization/daskk8s/dev";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-kubeapi-"));
@@ -64,6 +64,30 @@ describe("namespace takeover check", () => {
         await closed.close();
         const issue = await namespaceTakeoverIssue(apiEndpoint(kubeconfig(closed.url, {}), "ctx"), "x", OWNER, "context ctx");
         assert.match(issue!.rule, /^could not be checked in context ctx: cannot reach http:\/\/127\.0\.0\.1:\d+ \(connect ECONNREFUSED/);
+    });
+});
+
+describe("metrics API takeover check", () => {
+    let api: FakeApiServer;
+    before(async () => (api = await startFakeApiServer()));
+    after(() => api.close());
+    const PATH = "/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io";
+    const check = () => metricsApiTakeoverIssue(apiEndpoint(kubeconfig(api.url, {}), "ctx"), "v1beta1.metrics.k8s.io", OWNER, "context ctx");
+
+    it("lets the chart install where nothing serves the metrics API, or where this stack installed it", async () => {
+        assert.equal(await check(), undefined);
+        assert.equal(api.requests.at(-1)?.path, PATH);
+        api.objects.set(PATH, { metadata: { annotations: { [OWNER_ANNOTATION]: OWNER } }, spec: { service: { namespace: "kube-system", name: "metrics-server" } } });
+        assert.equal(await check(), undefined);
+    });
+
+    it("refuses a second metrics server, naming what serves the API and what to set", async () => {
+        api.objects.set(PATH, { metadata: {}, spec: { service: { namespace: "kube-system", name: "metrics-server" } } });
+        assert.deepEqual(await check(), { path: "mode", value: "chart", rule: "would install a second metrics server: context ctx already serves " +
+            "v1beta1.metrics.k8s.io from the Service kube-system/metrics-server, not installed by this program; two would take the APIService " +
+            "and RBAC objects from each other. Set {{mode}} to \"existing\" to use it" });
+        api.objects.set(PATH, { metadata: { annotations: { [OWNER_ANNOTATION]: "organization/daskk8s/prod" } }, spec: { service: { namespace: "monitoring", name: "ms" } } });
+        assert.match((await check())!.rule, /from the Service monitoring\/ms, installed by stack organization\/daskk8s\/prod;/);
     });
 });
 

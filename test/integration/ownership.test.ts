@@ -1,8 +1,9 @@
 /**
- * Whose namespace is whose, and where secrets may go, on the live control
- * plane: a namespace another team made is refused, deployed into with
+ * Whose cluster objects are whose, and where secrets may go, on the live
+ * control plane: a namespace another team made is refused, deployed into with
  * createNamespace false and left standing by destroy; a namespace a stack
- * made is that stack's on every run and nobody else's; a secret inside
+ * made is that stack's on every run and nobody else's; a second metrics
+ * server is refused where the cluster serves the metrics API; a secret inside
  * daskk8s:dask is refused before anything is touched.
  */
 import { after, before, describe, it } from "node:test";
@@ -13,12 +14,12 @@ import { cluster, kubectl, kubectlJson, logFile, minikubeConfigHere, namespaceGo
 
 const TEAM_NS = "it-team-a";
 const OWN_NS = "it-own";
-const STACKS = { team: "it-ns-team", own: "it-ns-own", other: "it-ns-other", secret: "it-ns-secret" };
+const STACKS = { team: "it-ns-team", own: "it-ns-own", other: "it-ns-other", secret: "it-ns-secret", metrics: "it-ns-metrics" };
 const TOKEN = "tok-in-dask-5d1e0c7b";
 
 /** The minikube stack's settings with the Dask objects in `namespace` (no autoscaler: nothing to scale here). */
-async function stackIn(name: string, dask: Record<string, unknown>): Promise<Stack> {
-    const config = await minikubeConfigHere();
+async function stackIn(name: string, dask: Record<string, unknown>, settings: Record<string, unknown> = {}): Promise<Stack> {
+    const config = { ...await minikubeConfigHere(), ...settings };
     Object.assign(config["daskk8s:dask"], dask);
     config["daskk8s:autoscaling"] = { enabled: false };
     config["daskk8s:dask"].workers = { ...config["daskk8s:dask"].workers, replicas: 1 };
@@ -110,6 +111,19 @@ describe("namespaces and secrets on a live control plane", { timeout: 20 * 60_00
 
         assert.equal((await stacks.own.destroy(observe(STACKS.own))).summary.result, "succeeded");
         await namespaceGone(OWN_NS, 120_000);
+    });
+
+    it("refuses a second metrics server where the cluster serves the metrics API already, at preview", async () => {
+        const apiService = await kubectlJson("get", "apiservice", "v1beta1.metrics.k8s.io");
+        stacks.metrics = await stackIn(STACKS.metrics, {}, { "daskk8s:metricsServer": { mode: "chart" } });
+        await assert.rejects(stacks.metrics.preview(observe(STACKS.metrics)), (err: Error) => {
+            assert.match(err.message, /daskk8s:metricsServer\.mode \("chart"\) would install a second metrics server: context \S+ already serves v1beta1\.metrics\.k8s\.io from [\s\S]*Set daskk8s:metricsServer\.mode to "existing" to use it/);
+            return true;
+        });
+        await refusedUp(stacks.metrics, STACKS.metrics, /would install a second metrics server/);
+        const after = await kubectlJson("get", "apiservice", "v1beta1.metrics.k8s.io");
+        assert.deepEqual(after.spec, apiService.spec, "the cluster's metrics API is untouched");
+        assert.equal(after.metadata.resourceVersion, apiService.metadata.resourceVersion);
     });
 
     it("refuses a secret inside daskk8s:dask before touching anything, naming its key, never showing it", async () => {
