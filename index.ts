@@ -3,7 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { DaskCluster, KubeconfigTarget, MetricsServer, WorkerAutoscaler } from "./components/index";
 import { EksTarget } from "./components/eks";
-import { stackOwner } from "./components/namespaceOwner";
+import { stackOwner } from "./components/ownership";
 import { checkCluster } from "./clusterChecks";
 import { loadStackConfig } from "./config";
 import { secretConfigKeys, secureValuePaths } from "./configSecrets";
