@@ -51,6 +51,13 @@ function plannedChanges(events: EngineEvent[]) {
         });
 }
 
+/** `pulumi refresh --expect-no-changes`: every resource as the state has it. */
+async function refreshWithoutChanges() {
+    const result = await stack.refresh({ ...observe(STACK), expectNoChanges: true });
+    assert.equal(result.summary.result, "succeeded");
+    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}).filter((op) => op !== "same"), []);
+}
+
 async function withConfig(change: (c: Record<string, any>) => void) {
     change(config);
     stack = await stackWithConfig(STACK, config);
@@ -113,6 +120,10 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
         assert.equal(typeof outputs.dashboard.value.nodePort, "number", "the dashboard's NodePort is read from the live Service");
     });
 
+    it("refreshes with no changes right after up: the state matches the cluster", async () => {
+        await refreshWithoutChanges();
+    });
+
     it("runs the chart's images with the legacy commands, the scheduler API on, Jupyter reading its config", async () => {
         const scheduler = (await deployment("dask-scheduler")).spec.template.spec.containers[0];
         assert.equal(scheduler.args[0], "dask-scheduler");
@@ -161,6 +172,13 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
         assert.equal(await workerReplicas(), 3);
         const preview = await stack.preview({ ...observe(STACK), expectNoChanges: true });
         assert.deepEqual(Object.keys(preview.changeSummary).filter((op) => op !== "same"), []);
+    });
+
+    it("refreshes with no changes after the HPA changed the replica count", async () => {
+        assert.equal(await workerReplicas(), 3);
+        await refreshWithoutChanges();
+        const preview = await stack.preview({ ...observe(STACK), expectNoChanges: true });
+        assert.deepEqual(Object.keys(preview.changeSummary).filter((op) => op !== "same"), [], "and previews none after the refresh");
     });
 
     it("returns to the minimum once load drops and the window passes", async () => {
