@@ -3,7 +3,8 @@
 # cluster on this machine), `scripts/up.sh local`, `scripts/up.sh minikube`,
 # `scripts/up.sh dev` (EKS).
 # Installs dependencies, uses a local file state backend unless you are
-# already logged in to one, creates the stack on first use, runs `pulumi up`.
+# already logged in to one, creates the stack on first use, recovers from a
+# killed earlier run (scripts/recover.sh), runs `pulumi up`.
 # The `local` stack first starts a local control plane with one real node
 # (Linux, root; the first run builds the tools and images it needs, about
 # 40 minutes on 2 cores), and prints how to reach Dask and Jupyter afterwards.
@@ -64,6 +65,9 @@ if [[ "$(pulumi whoami --verbose 2>/dev/null | grep -i 'backend url' || echo "${
 fi
 
 pulumi stack select "$stack" 2>/dev/null || pulumi stack init "$stack"
+# After a killed run: a stale lock, pending creates, a truncated state file
+# (README: "If a run was interrupted"). Leaves a live run's lock alone.
+bash scripts/recover.sh "$stack"
 pulumi up --stack "$stack" "$@"
 
 if [ "$stack" = local ]; then
