@@ -74,6 +74,7 @@ const eksSchema = z.strictObject({
     network: z.strictObject({ vpcId: z.string(), publicSubnetIds: strings, privateSubnetIds: strings }).optional(),
     apiAccessCidrs: strings.optional(),
     tags: z.record(z.string(), z.string()).optional(),
+    adoptExisting: z.boolean().optional(),
 });
 
 const autoscalingSchema = z.strictObject({
@@ -90,7 +91,7 @@ const autoscalingSchema = z.strictObject({
 
 const stackSchema = z.strictObject({
     target: z.enum(["eks", "minikube", "existing"]),
-    kubeconfig: z.strictObject({ kubeconfigPath: z.string().optional(), context: z.string().optional() }).optional(),
+    kubeconfig: z.strictObject({ kubeconfigPath: z.string().optional(), context: z.string().optional(), adoptExisting: z.boolean().optional() }).optional(),
     eks: eksSchema.optional(),
     dask: daskSchema.optional(),
     jupyterPassword: z.string().optional(),

@@ -29,7 +29,7 @@ export = async () => {
     const target = settings.target.kind === "eks"
         ? new EksTarget("cluster", settings.target.args)
         : new KubeconfigTarget("cluster", settings.target.args);
-    const onCluster = { providers: [target.provider] };
+    const onCluster = { providers: [target.provider], transforms: target.transforms };
 
     const configuredPassword = settings.jupyterPassword !== undefined ? new pulumi.Config().requireSecret("jupyterPassword") : undefined;
     const dask = new DaskCluster("dask", {

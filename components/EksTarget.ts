@@ -5,6 +5,7 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import { ArgIssue, IssueList, throwIfInvalid } from "./validation";
 import { parseCidr } from "./cidr";
+import { AdoptionArgs, adoptionTransforms } from "./adoption";
 
 /**
  * Kubernetes version of new clusters: in EKS standard support on the date it
@@ -22,7 +23,7 @@ export interface EksNetworkArgs {
     privateSubnetIds: pulumi.Input<string>[];
 }
 
-export interface EksTargetArgs {
+export interface EksTargetArgs extends AdoptionArgs {
     /** Kubernetes version, `major.minor`. @default "1.34" */
     kubernetesVersion?: string;
     /** EC2 instance types of the managed node group. @default ["t3.xlarge"] (4 vCPU, 16 GiB) */
@@ -97,6 +98,8 @@ export function validateEksTargetArgs(args: EksTargetArgs): ArgIssue[] {
 export class EksTarget extends pulumi.ComponentResource {
     /** Provider for every Kubernetes resource on this cluster. */
     public readonly provider: k8s.Provider;
+    /** Transforms for what is deployed on the cluster (see KubeconfigTarget.transforms). */
+    public readonly transforms: pulumi.ResourceTransform[];
     /** Kubeconfig (secret); it runs `aws eks get-token`, so it needs AWS credentials. */
     public readonly kubeconfig: pulumi.Output<string>;
     /** EKS cluster name. */
@@ -161,6 +164,7 @@ export class EksTarget extends pulumi.ComponentResource {
         this.oidcProviderArn = cluster.oidcProviderArn;
         this.oidcProviderUrl = cluster.oidcProviderUrl;
         this.provider = new k8s.Provider(`${name}-provider`, { kubeconfig: this.kubeconfig }, { parent: this });
+        this.transforms = adoptionTransforms(args);
         this.registerOutputs({
             kubeconfig: this.kubeconfig,
             clusterName: this.clusterName,

@@ -5,8 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { parse } from "yaml";
 import { ArgIssue, IssueList, throwIfInvalid } from "./validation";
+import { AdoptionArgs, adoptionTransforms } from "./adoption";
 
-export interface KubeconfigTargetArgs {
+export interface KubeconfigTargetArgs extends AdoptionArgs {
     /**
      * Kubeconfig file. Read when the program runs; its content is kept only as
      * a Pulumi secret.
@@ -84,6 +85,7 @@ export function validateKubeconfigTargetArgs(args: KubeconfigTargetArgs, env: No
 // reference, which fails `pulumi package get-schema`. Other languages build
 // their provider from the `kubeconfig` and `context` outputs instead.
 const providers = new WeakMap<KubeconfigTarget, k8s.Provider>();
+const adoptions = new WeakMap<KubeconfigTarget, pulumi.ResourceTransform[]>();
 
 /**
  * An existing cluster (minikube, kind, any kubeconfig context) as a
@@ -104,6 +106,7 @@ export class KubeconfigTarget extends pulumi.ComponentResource {
 
         this.kubeconfig = pulumi.secret(view.content!);
         this.context = pulumi.output(context!);
+        adoptions.set(this, adoptionTransforms(args));
         providers.set(this, new k8s.Provider(`${name}-provider`, {
             kubeconfig: this.kubeconfig,
             context: context!,
@@ -114,5 +117,14 @@ export class KubeconfigTarget extends pulumi.ComponentResource {
     /** Provider for every Kubernetes resource on this cluster (TypeScript only). */
     public get provider(): k8s.Provider {
         return providers.get(this)!;
+    }
+
+    /**
+     * Transforms for what is deployed on this cluster: pass them with the
+     * provider (`{ providers: [t.provider], transforms: t.transforms }`).
+     * Empty unless `adoptExisting` is set (TypeScript only).
+     */
+    public get transforms(): pulumi.ResourceTransform[] {
+        return adoptions.get(this) ?? [];
     }
 }

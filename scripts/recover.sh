@@ -9,7 +9,8 @@
 #    every command fail with "failed to load checkpoint: EOF": removed;
 #  - pending creates in the state (resources whose creation was under way):
 #    cleared and listed; what they left in the cluster is adopted by the next
-#    `pulumi up`, whose server-side apply takes over objects of the same name
+#    `pulumi up`, whose server-side apply takes over objects of the same name,
+#    or, where the config changed since, by one run with `adoptExisting`
 #    (README: "If a run was interrupted").
 # Needs the pulumi CLI and node on PATH, and the stack's backend selected as
 # for `pulumi up` (PULUMI_BACKEND_URL or `pulumi login`).
@@ -100,10 +101,18 @@ fi
 say "the last run was cut short while these operations were under way:"
 printf '%s\n' "$pending" | sed 's/^/    /' | tr '\t' ' '
 creating=$(printf '%s\n' "$pending" | grep -c '^creating' || true)
+# The setting that lets the provider take over conflicting fields: on the
+# stack's cluster target (eks, or kubeconfig for minikube/existing).
+adopt_key=kubeconfig
+if pulumi config get --stack "$stack" "${project}:target" 2>/dev/null | grep -qx eks; then
+    adopt_key=eks
+fi
 others=$(printf '%s\n' "$pending" | grep -vc '^creating' || true)
 if [ "$creating" -gt 0 ]; then
     pulumi refresh --yes --skip-preview --clear-pending-creates --stack "$stack" >/dev/null
     say "cleared $creating pending create(s) and refreshed the state; objects they left in the cluster are adopted by the next \`pulumi up\`"
+    say "if that run stops with 'Server-Side Apply field conflict' (the config changed since), run it once with" \
+        "\`pulumi config set --path ${project}:${adopt_key}.adoptExisting true\`, then \`pulumi config rm --path ${project}:${adopt_key}.adoptExisting\`"
 fi
 if [ "$others" -gt 0 ]; then
     say "$others pending update/delete operation(s) stay in the state: \`pulumi refresh --stack $stack\` reads their resources back from the cluster" >&2

@@ -359,6 +359,7 @@ const eks = fc.tuple(nodeCounts, fc.record({
     nodeDiskSizeGb: count(20, 16384),
     apiAccessCidrs: fc.array(cidrV4(), { maxLength: 3 }),
     tags: fc.dictionary(fc.string({ maxLength: 10 }), fc.string(), { maxKeys: 3 }),
+    adoptExisting: fc.boolean(),
 }, { requiredKeys: [] }), fc.oneof(
     // A new VPC from /16 to /28, or existing subnets in two AZs or more, never both.
     fc.record({ vpcCidr: cidrV4(16, 28) }, { requiredKeys: [] }),
@@ -373,7 +374,8 @@ const eks = fc.tuple(nodeCounts, fc.record({
 const kubeconfig = (target: string) => fc.constantFrom(...KUBECONFIGS).chain((file) => {
     const fallback = target === "minikube" ? "minikube" : file.contexts[0];
     const contexts: (string | undefined)[] = file.contexts.includes(fallback) ? [undefined, ...file.contexts] : file.contexts;
-    return fc.constantFrom(...contexts).map((context) => compact({ kubeconfigPath: file.kubeconfigPath, context }));
+    return fc.tuple(fc.constantFrom(...contexts), fc.option(fc.boolean(), { nil: undefined }))
+        .map(([context, adoptExisting]) => compact({ kubeconfigPath: file.kubeconfigPath, context, adoptExisting }));
 });
 
 const targetPart: fc.Arbitrary<{ settings: Settings; other: Record<string, string> }> = fc.oneof(
@@ -532,11 +534,11 @@ const under = (prefix: string, fields: [string, Kind][]): [string, Kind][] => fi
 
 const FIELDS: [string, Kind][] = [
     ["target", "enum"],
-    ["kubeconfig", "object"], ["kubeconfig.kubeconfigPath", "string"], ["kubeconfig.context", "string"],
+    ["kubeconfig", "object"], ["kubeconfig.kubeconfigPath", "string"], ["kubeconfig.context", "string"], ["kubeconfig.adoptExisting", "bool"],
     ["eks", "object"], ["eks.kubernetesVersion", "string"], ["eks.instanceTypes", "strings"], ["eks.minNodes", "int"],
     ["eks.desiredNodes", "int"], ["eks.maxNodes", "int"], ["eks.nodeDiskSizeGb", "int"], ["eks.vpcCidr", "string"],
     ["eks.network", "object"], ["eks.network.vpcId", "string"], ["eks.network.publicSubnetIds", "strings"],
-    ["eks.network.privateSubnetIds", "strings"], ["eks.apiAccessCidrs", "strings"], ["eks.tags", "stringMap"],
+    ["eks.network.privateSubnetIds", "strings"], ["eks.apiAccessCidrs", "strings"], ["eks.tags", "stringMap"], ["eks.adoptExisting", "bool"],
     ["dask", "object"], ["dask.namespace", "string"], ["dask.createNamespace", "bool"], ["dask.fullname", "string"],
     ...under("dask.chart", CHART),
     ["dask.image", "object"], ["dask.image.repository", "string"], ["dask.image.notebookRepository", "string"],

@@ -215,6 +215,20 @@ describe("the program with bad config", () => {
         assert.deepEqual(await applyTransforms(chart, service), service);
     });
 
+    it("hands kubeconfig.adoptExisting to everything on the cluster: each object is applied with force", async () => {
+        const kubeconfig = JSON.parse(stackFileConfig("minikube")["daskk8s:kubeconfig"] ?? "{}");
+        const config = { ...stackFileConfig("minikube"), "daskk8s:kubeconfig": JSON.stringify({ ...kubeconfig, adoptExisting: true }) };
+        const { registered } = await runProgram("minikube", config);
+        const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "dask-worker", annotations: { a: "b" } } };
+        // Transforms of a component apply to everything below it (the charts' objects too).
+        for (const [type, name] of [["daskk8s:index:DaskCluster", "dask"], ["daskk8s:index:MetricsServer", "metrics-server"], ["daskk8s:index:WorkerAutoscaler", "workers"]]) {
+            const component = find(registered, type, name);
+            assert.deepEqual((await applyTransforms(component, deployment)).metadata.annotations, { a: "b", "pulumi.com/patchForce": "true" }, name);
+        }
+        const plain = await runProgram("minikube", stackFileConfig("minikube"));
+        assert.deepEqual(find(plain.registered, "daskk8s:index:DaskCluster", "dask").transforms, [], "off by default");
+    });
+
     it("carries daskk8s:secretEnv into a Kubernetes Secret the workers reference", async () => {
         const config = { ...stackFileConfig("minikube"), "daskk8s:secretEnv": JSON.stringify({ workers: { API_TOKEN: "tok-env-1" } }) };
         const { registered } = await runProgram("minikube", config, ["daskk8s:secretEnv"]);

@@ -10,7 +10,7 @@ const cluster = new KubeconfigTarget("cluster", {
     kubeconfigPath: config.get("kubeconfigPath"),
     context: config.get("context"),
 });
-const onCluster = { providers: [cluster.provider] };
+const onCluster = { providers: [cluster.provider], transforms: cluster.transforms };
 
 const dask = new DaskCluster("analytics", {
     namespace: "analytics",

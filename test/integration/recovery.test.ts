@@ -22,6 +22,7 @@ const LOCK_DIR = path.join(STATE_DIR, ".pulumi", "locks", "organization", "daskk
 const ATTRS = path.join(STATE_DIR, ".pulumi", "stacks", "daskk8s", `${STACK}.json.attrs`);
 
 let stack: Stack;
+let config: Record<string, any>;
 
 /** scripts/recover.sh: exit code and everything it printed. */
 async function recover(): Promise<{ code: number; output: string }> {
@@ -42,6 +43,34 @@ async function descendants(pid: number): Promise<number[]> {
     return [...below.flat(), ...children];
 }
 
+/**
+ * Starts `pulumi up` and kills it, with the language host and the providers
+ * it started, as soon as the chart's `deployment` exists.
+ */
+async function killedUp(deployment = "dask-scheduler"): Promise<void> {
+    const up = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK], { cwd: REPO, env: toolEnv(), detached: true, stdio: "ignore" });
+    let killed = false;
+    const exited = new Promise((resolve) => up.on("exit", resolve));
+    try {
+        await waitFor(`the chart's ${deployment} Deployment to be created`, async () =>
+            (await kubectl("-n", NS, "get", "deployment", deployment).then(() => true, () => undefined)), 180_000, 200);
+        // Everything at once, as when the machine goes away.
+        for (const pid of [up.pid!, ...await descendants(up.pid!)]) {
+            try {
+                process.kill(pid, "SIGKILL");
+            } catch {
+                // already gone
+            }
+        }
+        killed = true;
+    } finally {
+        if (!killed) {
+            up.kill("SIGKILL");
+        }
+    }
+    await exited;
+}
+
 async function pendingOperations(): Promise<{ type: string; resource: { type: string } }[]> {
     const state = JSON.parse(await run("pulumi", ["stack", "export", "--stack", STACK], 120_000));
     return state.deployment.pending_operations ?? [];
@@ -58,7 +87,8 @@ describe("an interrupted run, recovered in one command", { timeout: 20 * 60_000 
         await removeStack(STACK);
         fs.rmSync(logFile(STACK), { force: true });
         await kubectl("delete", "namespace", NS, "--ignore-not-found", "--wait=true");
-        stack = await stackWithConfig(STACK, await minikubeConfigHere());
+        config = await minikubeConfigHere();
+        stack = await stackWithConfig(STACK, config);
     });
 
     after(async () => {
@@ -70,29 +100,7 @@ describe("an interrupted run, recovered in one command", { timeout: 20 * 60_000 
     });
 
     it("a killed `pulumi up` leaves a lock, pending creates and objects in the cluster", async () => {
-        const up = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK], { cwd: REPO, env: toolEnv(), detached: true, stdio: "ignore" });
-        let killed = false;
-        const exited = new Promise((resolve) => up.on("exit", resolve));
-        try {
-            await waitFor("the chart's scheduler Deployment to be created", async () =>
-                (await kubectl("-n", NS, "get", "deployment", "dask-scheduler").then(() => true, () => undefined)), 180_000, 200);
-            // Everything at once, as when the machine goes away: the CLI, the
-            // language host and the providers it started.
-            const all = [up.pid!, ...await descendants(up.pid!)];
-            for (const pid of all) {
-                try {
-                    process.kill(pid, "SIGKILL");
-                } catch {
-                    // already gone
-                }
-            }
-            killed = true;
-        } finally {
-            if (!killed) {
-                up.kill("SIGKILL");
-            }
-        }
-        await exited;
+        await killedUp();
         assert.equal(fs.readdirSync(LOCK_DIR).filter((f) => f.endsWith(".json")).length, 1, "the killed run's lock stays");
         await assert.rejects(stack.up(observe(STACK)), /the stack is currently locked/);
         const pending = await pendingOperations();
@@ -158,6 +166,38 @@ describe("an interrupted run, recovered in one command", { timeout: 20 * 60_000 
     });
 
     it("destroys cleanly afterwards", async () => {
+        assert.equal((await stack.destroy(observe(STACK))).summary.result, "succeeded");
+        await namespaceGone(NS, 120_000);
+    });
+
+    it("after a killed run and a config change, adopts the left objects through one run with adoptExisting", async () => {
+        // Workers no node can take: their Deployment never becomes ready, so
+        // the run is surely killed while it is being created (a pending create).
+        const workers = config["daskk8s:dask"].workers.resources;
+        const fitting = structuredClone(workers);
+        workers.requests.cpu = workers.limits.cpu = "1000";
+        stack = await stackWithConfig(STACK, config);
+        await killedUp("dask-worker");
+        assert.equal((await recover()).code, 0);
+        // The killed run's worker Deployment carries its values under its field manager.
+        config["daskk8s:dask"].workers.resources = { ...fitting, limits: { ...fitting.limits, memory: "3Gi" } };
+        stack = await stackWithConfig(STACK, config);
+        await assert.rejects(stack.up(observe(STACK)), /Server-Side Apply field conflict/);
+        assert.equal((await recover()).code, 0, "the failed run left nothing to recover from");
+
+        config["daskk8s:kubeconfig"].adoptExisting = true;
+        stack = await stackWithConfig(STACK, config);
+        assert.equal((await stack.up(observe(STACK))).summary.result, "succeeded");
+        const worker = await kubectlJson("-n", NS, "get", "deployment", "dask-worker");
+        assert.equal(worker.spec.template.spec.containers[0].resources.limits.memory, "3Gi");
+
+        delete config["daskk8s:kubeconfig"].adoptExisting;
+        stack = await stackWithConfig(STACK, config);
+        assert.equal((await stack.up(observe(STACK))).summary.result, "succeeded");
+        const preview = await stack.preview({ ...observe(STACK), expectNoChanges: true });
+        assert.deepEqual(Object.keys(preview.changeSummary).filter((op) => op !== "same"), []);
+        assert.deepEqual(await daskObjects(), ["Deployment/dask-jupyter", "Deployment/dask-scheduler", "Deployment/dask-worker",
+            "Service/dask-jupyter", "Service/dask-scheduler"]);
         assert.equal((await stack.destroy(observe(STACK))).summary.result, "succeeded");
         await namespaceGone(NS, 120_000);
     });

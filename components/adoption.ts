@@ -1,0 +1,51 @@
+/**
+ * Adopting objects that already exist in the cluster. The Kubernetes provider
+ * applies objects server-side, so creating one whose name is taken updates
+ * it, unless another field manager owns fields with other values: then it
+ * stops with "Server-Side Apply field conflict". That happens after a killed
+ * run when the config changed before the rerun. `adoptExisting` makes the
+ * provider force its values over those fields (`pulumi.com/patchForce`).
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** The provider's per-object switch for forcing server-side apply conflicts. */
+export const PATCH_FORCE_ANNOTATION = "pulumi.com/patchForce";
+
+/** Shared by the cluster targets. */
+export interface AdoptionArgs {
+    /**
+     * Take over Kubernetes objects of the same name that exist already, also
+     * where another field manager set their fields (server-side apply with
+     * force, the `pulumi.com/patchForce` annotation on every object). For one
+     * run, to adopt what a killed run left behind after the config changed
+     * (README: "If a run was interrupted"). The risk: an object someone else
+     * made under the same name is taken over, its fields overwritten, and it
+     * is deleted on `destroy`. Turning it off again updates every object once
+     * (the annotation goes). @default false
+     */
+    adoptExisting?: boolean;
+}
+
+/**
+ * Adds the force annotation to every Kubernetes object (not to charts and
+ * providers, which are no objects in the cluster).
+ */
+export const adoptExistingTransform: pulumi.ResourceTransform = (args) => {
+    if (!args.custom || !args.type.startsWith("kubernetes:") || args.type.startsWith("kubernetes:helm.sh/")
+        || args.type.startsWith("kubernetes:yaml")) {
+        return undefined;
+    }
+    const props = args.props as { metadata?: { annotations?: Record<string, unknown> } };
+    if (props.metadata === undefined || typeof props.metadata !== "object") {
+        return undefined;
+    }
+    return {
+        props: { ...props, metadata: { ...props.metadata, annotations: { ...props.metadata.annotations, [PATCH_FORCE_ANNOTATION]: "true" } } },
+        opts: args.opts,
+    };
+};
+
+/** The transforms a cluster target hands to what is deployed on it. */
+export function adoptionTransforms(args: AdoptionArgs): pulumi.ResourceTransform[] {
+    return args.adoptExisting === true ? [adoptExistingTransform] : [];
+}
