@@ -16,7 +16,7 @@ import { validateEksTargetArgs } from "./components/EksTarget";
 import { validateKubeconfigTargetArgs } from "./components/KubeconfigTarget";
 import { validateMetricsServerArgs } from "./components/MetricsServer";
 import { validateWorkerAutoscalerArgs } from "./components/WorkerAutoscaler";
-import { ArgIssue, formatIssue, formatRule, show } from "./components/validation";
+import { ArgIssue, SECRET, formatIssue, formatRule, show } from "./components/validation";
 import { passwordProblem } from "./components/jupyterPassword";
 import { secretProblems } from "./configSecrets";
 
@@ -165,10 +165,11 @@ function dotted(path: PropertyKey[]): string {
     return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }
 
-function shapeProblems(issues: z.core.$ZodIssue[], input: unknown, project: string): string[] {
+function shapeProblems(issues: z.core.$ZodIssue[], input: unknown, project: string, secretKeys: string[]): string[] {
     return issues.flatMap((issue) => {
         const key = `${project}:${dotted(issue.path)}`;
-        const value = valueAt(input, issue.path);
+        // A value under a key that holds a secret is described, never shown.
+        const value = secretKeys.includes(`${project}:${String(issue.path[0])}`) ? SECRET : valueAt(input, issue.path);
         switch (issue.code) {
             case "unrecognized_keys":
                 return issue.keys.map((k) => {
@@ -319,7 +320,7 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
     early.push(...secrets.plaintext);
     const parsed = stackSchema.safeParse(input);
     if (!parsed.success) {
-        throw new StackConfigError(file, [...early, ...shapeProblems(parsed.error.issues, input, raw.project)]);
+        throw new StackConfigError(file, [...early, ...shapeProblems(parsed.error.issues, input, raw.project, raw.secretKeys)]);
     }
     const config = parsed.data;
     const problems = [...early, ...crossChecks(config, raw.project, raw.env ?? process.env)];

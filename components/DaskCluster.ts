@@ -185,6 +185,13 @@ export class DaskCluster extends pulumi.ComponentResource {
                 rule: `is already used in namespace "${namespaceName}" of the same cluster by ${earlier}: the two would share ` +
                     "their objects (login Secret, Services, autoscaler); give each its own {{namespace}} or {{fullname}}" }]);
         }
+        // Two Namespace resources for one namespace: destroying either deletes the other's objects.
+        const creator = args.createNamespace === false ? undefined : claim(`namespace ${namespaceName}`, `DaskCluster "${name}"`, opts);
+        if (creator !== undefined) {
+            throw new InvalidArgsError("DaskCluster", name, [{ path: "createNamespace", value: true,
+                rule: `would create namespace "${namespaceName}", which ${creator} creates on the same cluster: set {{createNamespace}} ` +
+                    "to false on this one (and make it depend on the other), or give it its own {{namespace}}" }]);
+        }
         super("daskk8s:index:DaskCluster", name, {}, opts);
 
         const tag = args.image?.tag ?? DEFAULT_DASK_IMAGE_TAG;

@@ -5,7 +5,7 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import { ArgIssue, IssueList, throwIfInvalid } from "./validation";
 import { parseCidr } from "./cidr";
-import { AdoptionArgs, adoptionTransforms } from "./adoption";
+import { AdoptionArgs, adoptionTransforms, patchForce } from "./adoption";
 
 /**
  * Kubernetes version of new clusters: in EKS standard support on the date it
@@ -163,7 +163,7 @@ export class EksTarget extends pulumi.ComponentResource {
         this.clusterName = cluster.eksCluster.apply((c) => c.name);
         this.oidcProviderArn = cluster.oidcProviderArn;
         this.oidcProviderUrl = cluster.oidcProviderUrl;
-        this.provider = new k8s.Provider(`${name}-provider`, { kubeconfig: this.kubeconfig }, { parent: this });
+        this.provider = new k8s.Provider(`${name}-provider`, { kubeconfig: this.kubeconfig, ...patchForce(args) }, { parent: this });
         this.transforms = adoptionTransforms(args);
         this.registerOutputs({
             kubeconfig: this.kubeconfig,

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { parse } from "yaml";
 import { ArgIssue, IssueList, throwIfInvalid } from "./validation";
-import { AdoptionArgs, adoptionTransforms } from "./adoption";
+import { AdoptionArgs, adoptionTransforms, patchForce } from "./adoption";
 
 export interface KubeconfigTargetArgs extends AdoptionArgs {
     /**
@@ -110,6 +110,7 @@ export class KubeconfigTarget extends pulumi.ComponentResource {
         providers.set(this, new k8s.Provider(`${name}-provider`, {
             kubeconfig: this.kubeconfig,
             context: context!,
+            ...patchForce(args),
         }, { parent: this }));
         this.registerOutputs({ kubeconfig: this.kubeconfig, context: this.context });
     }

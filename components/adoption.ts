@@ -4,7 +4,10 @@
  * it, unless another field manager owns fields with other values: then it
  * stops with "Server-Side Apply field conflict". That happens after a killed
  * run when the config changed before the rerun. `adoptExisting` makes the
- * provider force its values over those fields (`pulumi.com/patchForce`).
+ * provider force its values over those fields: the provider's
+ * `enablePatchForce` (any language), and, for TypeScript programs that pass
+ * the target's `transforms`, the `pulumi.com/patchForce` annotation on every
+ * object, which also works with provider builds that predate that option.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -21,7 +24,8 @@ export interface AdoptionArgs {
      * (README: "If a run was interrupted"). The risk: an object someone else
      * made under the same name is taken over, its fields overwritten, and it
      * is deleted on `destroy`. Turning it off again updates every object once
-     * (the annotation goes). @default false
+     * where the annotation was set (pods reading a changed Secret restart).
+     * @default false
      */
     adoptExisting?: boolean;
 }
@@ -44,6 +48,11 @@ export const adoptExistingTransform: pulumi.ResourceTransform = (args) => {
         opts: args.opts,
     };
 };
+
+/** The provider settings for the args: `enablePatchForce` when adopting. */
+export function patchForce(args: AdoptionArgs): { enablePatchForce?: boolean } {
+    return args.adoptExisting === true ? { enablePatchForce: true } : {};
+}
 
 /** The transforms a cluster target hands to what is deployed on it. */
 export function adoptionTransforms(args: AdoptionArgs): pulumi.ResourceTransform[] {

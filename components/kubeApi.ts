@@ -129,7 +129,8 @@ export function apiEndpoint(kubeconfig: string, context: string): ApiEndpoint {
 
 /** GET `apiPath` (e.g. `/api/v1/namespaces/dask`): the status code and the parsed body. */
 export function kubeGet(endpoint: ApiEndpoint, apiPath: string, timeoutMs = 15_000): Promise<{ status: number; body: unknown }> {
-    const url = new URL(apiPath, endpoint.server);
+    // Keep a path the server has (`https://host/k8s/clusters/c-1`, behind proxies).
+    const url = new URL(endpoint.server.href.replace(/\/+$/, "") + apiPath);
     const secure = url.protocol === "https:";
     return new Promise((resolve, reject) => {
         const request = (secure ? https : http).request(url, {

@@ -30,7 +30,8 @@ async function lookUp(endpoint: ApiEndpoint, apiPath: string, where: string): Pr
         }
         return { problem: `could not be checked in ${where}: ${err.message}` };
     }
-    if (answer.status === 404) {
+    // Only the API server's own NotFound means "no such object"; a proxy's 404 means nothing.
+    if (answer.status === 404 && (answer.body as { kind?: string; reason?: string } | undefined)?.reason === "NotFound") {
         return { exists: false };
     }
     if (answer.status !== 200) {
@@ -87,11 +88,14 @@ export async function metricsApiTakeoverIssue(endpoint: ApiEndpoint, apiService:
     const service = found.object.spec?.service;
     const from = service ? `the Service ${service.namespace}/${service.name}` : "the API server itself";
     const mark = markedBy(found);
+    const whose = mark === undefined
+        ? "not marked as this stack's (if this stack installed it with an earlier version of this program, mark it: " +
+          `\`kubectl annotate apiservice ${apiService} ${OWNER_ANNOTATION}=${owner}\`, as setting {{mode}} "existing" would then remove it)`
+        : `installed by stack ${mark}`;
     return {
         path: "mode",
         value: "chart",
-        rule: `would install a second metrics server: ${where} already serves ${apiService} from ${from}, ` +
-            `${mark === undefined ? "not installed by this program" : `installed by stack ${mark}`}; ` +
-            "two would take the APIService and RBAC objects from each other. Set {{mode}} to \"existing\" to use it",
+        rule: `would install a second metrics server: ${where} already serves ${apiService} from ${from}, ${whose}; ` +
+            "two would take the APIService and RBAC objects from each other. Set {{mode}} to \"existing\" to use the cluster's",
     };
 }

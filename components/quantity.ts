@@ -37,8 +37,14 @@ function exact(text: string | number): Exact | undefined {
     } else {
         denominator *= 10n ** BigInt(-power);
     }
+    // Kubernetes keeps quantities in 64 bits: nothing above 2^63-1 base units.
+    if (numerator > MAX_INT64 * denominator) {
+        return undefined;
+    }
     return { numerator, denominator };
 }
+
+const MAX_INT64 = 2n ** 63n - 1n;
 
 /** A number as Kubernetes reads it from YAML: plain digits, or an exponent form. */
 function numberText(value: number): string | undefined {

@@ -39,8 +39,17 @@ case $backend in
 esac
 
 # --- the lock ---------------------------------------------------------------
-if [ -n "$state_dir" ]; then
-    lock_dir=$state_dir/.pulumi/locks/organization/$project/$stack
+if [ -z "$state_dir" ]; then
+    say "the backend is not a file:// folder: its lock and files are its own (\`pulumi cancel\` for a lock); checking pending operations only"
+else
+    # Project layout (.pulumi/meta.yaml version 1, Pulumi's default) or the legacy one.
+    if grep -qs '^version: *1' "$state_dir/.pulumi/meta.yaml"; then
+        lock_dir=$state_dir/.pulumi/locks/organization/$project/$stack
+        stacks_dir=$state_dir/.pulumi/stacks/$project
+    else
+        lock_dir=$state_dir/.pulumi/locks/$stack
+        stacks_dir=$state_dir/.pulumi/stacks
+    fi
     locks=()
     if [ -d "$lock_dir" ]; then
         mapfile -t locks < <(find "$lock_dir" -maxdepth 1 -name '*.json' -type f | sort)
@@ -58,18 +67,21 @@ if [ -n "$state_dir" ]; then
                 say "if no run is going on there, \`pulumi cancel --stack $stack\` clears the lock" >&2
                 exit 3
             fi
-            if [ "$pid" -gt 0 ] && kill -0 "$pid" 2>/dev/null; then
+            # /proc, not kill -0: another user's live process answers EPERM.
+            if [ "$pid" -gt 0 ] && [ -d "/proc/$pid" ]; then
                 say "stack $stack is locked by process $pid ($(ps -o comm= -p "$pid" 2>/dev/null || echo '?')), running since $started: let it finish; left alone" >&2
                 exit 3
             fi
             stale+=("pid $pid, since $started")
         done
-        pulumi cancel --yes --stack "$stack" >/dev/null
+        # Only the files looked at: a run starting now keeps its new lock.
+        for lock in "${locks[@]}"; do
+            rm -f "$lock" "$lock.attrs"
+        done
         say "cleared the stack's lock: the run that took it is gone (${stale[*]})"
     fi
 
     # --- truncated attributes -----------------------------------------------
-    stacks_dir=$state_dir/.pulumi/stacks/$project
     if [ -d "$stacks_dir" ]; then
         while IFS= read -r attrs; do
             rm -f "$attrs"

@@ -385,10 +385,10 @@ describe("DaskCluster argument errors (thrown before anything is registered)", (
         });
     }
 
-    it("refuses a second cluster with the same namespace and fullname on one Kubernetes cluster, before registering it", () => {
+    it("refuses a second cluster with the same namespace and fullname on one Kubernetes cluster, before registering it", async () => {
         fresh();
         new DaskCluster("first", { jupyter: { enabled: false } });
-        new DaskCluster("other-fullname", { fullname: "dask2", jupyter: { enabled: false } });
+        new DaskCluster("other-fullname", { fullname: "dask2", createNamespace: false, jupyter: { enabled: false } });
         new DaskCluster("other-namespace", { namespace: "analytics", jupyter: { enabled: false } });
         const before = registered.length;
         assert.throws(() => new DaskCluster("second", { jupyter: { enabled: false } }), (err: Error) => {
@@ -400,6 +400,16 @@ describe("DaskCluster argument errors (thrown before anything is registered)", (
         assert.equal(registered.length, before, "nothing was registered");
         const elsewhere = new k8s.Provider("elsewhere", { kubeconfig: "{}" });
         new DaskCluster("same-names-other-cluster", { jupyter: { enabled: false } }, { providers: [elsewhere] });
+        await settle();
+    });
+
+    it("refuses a second cluster that would create the same namespace, and lets it deploy into it instead", async () => {
+        fresh();
+        new DaskCluster("ns-owner", { namespace: "shared", jupyter: { enabled: false } });
+        assert.throws(() => new DaskCluster("ns-second", { namespace: "shared", fullname: "other", jupyter: { enabled: false } }), (err: Error) =>
+            err.message.includes("createNamespace (true) would create namespace \"shared\", which DaskCluster \"ns-owner\" creates on the same cluster: set createNamespace to false on this one"));
+        new DaskCluster("ns-guest", { namespace: "shared", fullname: "guest", createNamespace: false, jupyter: { enabled: false } });
+        await settle();
     });
 
     it("never echoes a rejected password", () => {

@@ -35,6 +35,16 @@ describe("KubeconfigTarget", () => {
         assert.equal(await promiseOf(target.context), "minikube");
     });
 
+    it("adopts existing objects only when asked: the provider forces server-side apply, and hands out the force transform", async () => {
+        const plain = new KubeconfigTarget("kc-plain", { kubeconfigPath, context: "minikube" });
+        const adopting = new KubeconfigTarget("kc-adopt", { kubeconfigPath, context: "minikube", adoptExisting: true });
+        await settle();
+        assert.equal(find(registered, "pulumi:providers:kubernetes", "kc-plain-provider").inputs.enablePatchForce, undefined);
+        assert.deepEqual(plain.transforms, []);
+        assert.equal(find(registered, "pulumi:providers:kubernetes", "kc-adopt-provider").inputs.enablePatchForce, "true");
+        assert.equal(adopting.transforms.length, 1);
+    });
+
     it("uses the current-context when none is named", async () => {
         const target = new KubeconfigTarget("kc-current", { kubeconfigPath });
         assert.equal(await promiseOf(target.context), "kind-dev");

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { adoptExistingTransform, adoptionTransforms } from "../components/adoption";
+import { adoptExistingTransform, adoptionTransforms, patchForce } from "../components/adoption";
 
 function transform(type: string, props: Record<string, unknown>, custom = true) {
     return adoptExistingTransform({ custom, type, name: "x", props, opts: {} }) as pulumi.ResourceTransformResult | undefined;
@@ -26,5 +26,6 @@ describe("adoptExisting", () => {
         assert.deepEqual(adoptionTransforms({}), []);
         assert.deepEqual(adoptionTransforms({ adoptExisting: false }), []);
         assert.deepEqual(adoptionTransforms({ adoptExisting: true }), [adoptExistingTransform]);
+        assert.deepEqual([patchForce({}), patchForce({ adoptExisting: true })], [{}, { enablePatchForce: true }]);
     });
 });

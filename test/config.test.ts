@@ -166,6 +166,12 @@ describe("stack config: secrets stay secret or are refused", () => {
         });
     });
 
+    it("a secret setting of the wrong shape, without showing it", () => {
+        assertRejects(minikubeWith({ secretEnv: "tok-shape-1" }), "daskk8s:secretEnv (secret) must be an object", ["daskk8s:secretEnv"]);
+        assertRejects(minikubeWith({ secretEnv: { workers: { X: { Y: "tok-shape-2" } } } }), "daskk8s:secretEnv.workers.X (secret) must be a string", ["daskk8s:secretEnv"]);
+        assert.throws(() => load(minikubeWith({ secretEnv: "tok-shape-1" }), "minikube", ["daskk8s:secretEnv"]), (err: Error) => !err.message.includes("tok-shape"));
+    });
+
     it("an empty secretEnv holds nothing to keep secret", () => {
         assert.equal(load(minikubeWith({ secretEnv: {} })).dask.workers?.secretEnv, undefined);
     });

@@ -30,7 +30,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
         } else if (fake.objects!.has(req.url ?? "")) {
             send(200, fake.objects!.get(req.url ?? "")!);
         } else {
-            send(404, { kind: "Status", message: "not found", code: 404 });
+            send(404, { kind: "Status", reason: "NotFound", message: "not found", code: 404 });
         }
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

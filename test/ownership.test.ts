@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
+import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { FakeApiServer, startFakeApiServer } from "./fakeApiServer";
@@ -50,6 +51,23 @@ describe("namespace takeover check", () => {
         assert.match((await check("other"))!.rule, /already exists in context ctx and belongs to stack organization\/daskk8s\/prod/);
     });
 
+    it("takes a 404 that is not the API server's NotFound as no answer (a proxy in the way)", async () => {
+        const proxy = http.createServer((_, res) => { res.writeHead(404); res.end("404 page not found"); });
+        await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+        try {
+            const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+            const issue = await namespaceTakeoverIssue(apiEndpoint(kubeconfig(url, {}), "ctx"), "x", OWNER, "context ctx");
+            assert.match(issue!.rule, /^could not be checked in context ctx: the API server answered 404 \(404 page not found\)/);
+        } finally {
+            proxy.close();
+        }
+    });
+
+    it("keeps the path of a server address (clusters behind a proxy)", async () => {
+        await namespaceTakeoverIssue(apiEndpoint(kubeconfig(`${api.url}/k8s/clusters/c-1/`, {}), "ctx"), "behind", OWNER, "context ctx");
+        assert.equal(api.requests.at(-1)?.path, "/k8s/clusters/c-1/api/v1/namespaces/behind");
+    });
+
     it("says when the API server does not let it look", async () => {
         api.failWith = 403;
         try {
@@ -84,8 +102,10 @@ describe("metrics API takeover check", () => {
     it("refuses a second metrics server, naming what serves the API and what to set", async () => {
         api.objects.set(PATH, { metadata: {}, spec: { service: { namespace: "kube-system", name: "metrics-server" } } });
         assert.deepEqual(await check(), { path: "mode", value: "chart", rule: "would install a second metrics server: context ctx already serves " +
-            "v1beta1.metrics.k8s.io from the Service kube-system/metrics-server, not installed by this program; two would take the APIService " +
-            "and RBAC objects from each other. Set {{mode}} to \"existing\" to use it" });
+            "v1beta1.metrics.k8s.io from the Service kube-system/metrics-server, not marked as this stack's (if this stack installed it with an " +
+            "earlier version of this program, mark it: `kubectl annotate apiservice v1beta1.metrics.k8s.io daskk8s.io/owner=organization/daskk8s/dev`, " +
+            "as setting {{mode}} \"existing\" would then remove it); two would take the APIService and RBAC objects from each other. " +
+            "Set {{mode}} to \"existing\" to use the cluster's" });
         api.objects.set(PATH, { metadata: { annotations: { [OWNER_ANNOTATION]: "organization/daskk8s/prod" } }, spec: { service: { namespace: "monitoring", name: "ms" } } });
         assert.match((await check())!.rule, /from the Service monitoring\/ms, installed by stack organization\/daskk8s\/prod;/);
     });

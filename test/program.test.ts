@@ -195,7 +195,7 @@ describe("the program with bad config", () => {
         api.objects.set(METRICS_API_PATH, { metadata: { name: "v1beta1.metrics.k8s.io" }, spec: { service: { namespace: "kube-system", name: "metrics-server" } } });
         try {
             const { error, registered } = await runFailing("minikube", stackFileConfig("minikube"));
-            assert.match(error.message, /daskk8s:metricsServer\.mode \("chart"\) would install a second metrics server: context minikube already serves v1beta1\.metrics\.k8s\.io from the Service kube-system\/metrics-server, not installed by this program; .* Set daskk8s:metricsServer\.mode to "existing" to use it/);
+            assert.match(error.message, /daskk8s:metricsServer\.mode \("chart"\) would install a second metrics server: context minikube already serves v1beta1\.metrics\.k8s\.io from the Service kube-system\/metrics-server, not marked as this stack's \(.*kubectl annotate apiservice v1beta1\.metrics\.k8s\.io daskk8s\.io\/owner=organization\/daskk8s\/minikube.*\); .* Set daskk8s:metricsServer\.mode to "existing" to use the cluster's/);
             assert.deepEqual(registered.map((r) => r.name), []);
             // Installed by this stack: its own, kept on every run.
             api.objects.set(METRICS_API_PATH, { metadata: { annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" } }, spec: {} });

@@ -117,7 +117,7 @@ describe("namespaces and secrets on a live control plane", { timeout: 20 * 60_00
         const apiService = await kubectlJson("get", "apiservice", "v1beta1.metrics.k8s.io");
         stacks.metrics = await stackIn(STACKS.metrics, {}, { "daskk8s:metricsServer": { mode: "chart" } });
         await assert.rejects(stacks.metrics.preview(observe(STACKS.metrics)), (err: Error) => {
-            assert.match(err.message, /daskk8s:metricsServer\.mode \("chart"\) would install a second metrics server: context \S+ already serves v1beta1\.metrics\.k8s\.io from [\s\S]*Set daskk8s:metricsServer\.mode to "existing" to use it/);
+            assert.match(err.message, /daskk8s:metricsServer\.mode \("chart"\) would install a second metrics server: context \S+ already serves v1beta1\.metrics\.k8s\.io from [\s\S]*Set daskk8s:metricsServer\.mode to "existing" to use the cluster's/);
             return true;
         });
         await refusedUp(stacks.metrics, STACKS.metrics, /would install a second metrics server/);
