@@ -8,8 +8,8 @@ import { ContainerResources, ExtraPackages, SecretEnvRef, daskChartValues } from
 import { validateDaskClusterArgs } from "./daskClusterValidation";
 import { ServiceEndpoint, ServiceExposure, serviceEndpoint } from "./serviceEndpoint";
 import { hashJupyterPassword, jupyterPasswordSalt, passwordProblem } from "./jupyterPassword";
-import { InvalidArgsError, throwIfInvalid } from "./validation";
-import { claim } from "./claims";
+import { throwIfInvalid } from "./validation";
+import { Claim, claimIssues } from "./claims";
 import { OWNER_ANNOTATION, stackOwner } from "./ownership";
 import { GeneratedText } from "./GeneratedText";
 import { parseQuantity } from "./quantity";
@@ -179,19 +179,20 @@ export class DaskCluster extends pulumi.ComponentResource {
         throwIfInvalid("DaskCluster", name, validateDaskClusterArgs(args));
         const namespaceName = args.namespace ?? "dask";
         const fullname = args.fullname ?? "dask";
-        const earlier = claim(`dask release ${namespaceName}/${fullname}`, `DaskCluster "${name}"`, opts);
-        if (earlier !== undefined) {
-            throw new InvalidArgsError("DaskCluster", name, [{ path: "fullname", value: fullname,
-                rule: `is already used in namespace "${namespaceName}" of the same cluster by ${earlier}: the two would share ` +
-                    "their objects (login Secret, Services, autoscaler); give each its own {{namespace}} or {{fullname}}" }]);
+        const claims: Claim[] = [{
+            what: `dask release ${namespaceName}/${fullname}`, path: "fullname", value: fullname,
+            rule: (earlier) => `is already used in namespace "${namespaceName}" of the same cluster by ${earlier}: the two would share ` +
+                "their objects (login Secret, Services, autoscaler); give each its own {{namespace}} or {{fullname}}",
+        }];
+        if (args.createNamespace !== false) {
+            // Two Namespace resources for one namespace: destroying either deletes the other's objects.
+            claims.push({
+                what: `namespace ${namespaceName}`, path: "createNamespace", value: true,
+                rule: (earlier) => `would create namespace "${namespaceName}", which ${earlier} creates on the same cluster: set {{createNamespace}} ` +
+                    "to false on this one (and make it depend on the other), or give it its own {{namespace}}",
+            });
         }
-        // Two Namespace resources for one namespace: destroying either deletes the other's objects.
-        const creator = args.createNamespace === false ? undefined : claim(`namespace ${namespaceName}`, `DaskCluster "${name}"`, opts);
-        if (creator !== undefined) {
-            throw new InvalidArgsError("DaskCluster", name, [{ path: "createNamespace", value: true,
-                rule: `would create namespace "${namespaceName}", which ${creator} creates on the same cluster: set {{createNamespace}} ` +
-                    "to false on this one (and make it depend on the other), or give it its own {{namespace}}" }]);
-        }
+        throwIfInvalid("DaskCluster", name, claimIssues(claims, `DaskCluster "${name}"`, opts));
         super("daskk8s:index:DaskCluster", name, {}, opts);
 
         const tag = args.image?.tag ?? DEFAULT_DASK_IMAGE_TAG;

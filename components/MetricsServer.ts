@@ -2,8 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ChartSource, chartLocation, checkChartSource } from "./chartSource";
 import { deepMerge } from "./deepMerge";
-import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, InvalidArgsError, IssueList, SET, throwIfInvalid } from "./validation";
-import { claim } from "./claims";
+import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, SET, throwIfInvalid } from "./validation";
+import { claimIssues } from "./claims";
+import { withAnnotation } from "./annotations";
 import { OWNER_ANNOTATION, stackOwner } from "./ownership";
 
 /**
@@ -72,9 +73,7 @@ export function markApiService(owner: string): pulumi.ResourceTransform {
         if (props.kind !== "APIService") {
             return undefined;
         }
-        const copy = structuredClone(props);
-        copy.metadata = { ...copy.metadata, annotations: { ...copy.metadata?.annotations, [OWNER_ANNOTATION]: owner } };
-        return { props: copy, opts: args.opts };
+        return { props: withAnnotation(props, OWNER_ANNOTATION, owner), opts: args.opts };
     };
 }
 
@@ -93,12 +92,11 @@ export class MetricsServer extends pulumi.ComponentResource {
         throwIfInvalid("MetricsServer", name, validateMetricsServerArgs(args));
         const mode = args.mode ?? "chart";
         // The chart's APIService, ClusterRoles and bindings are cluster-wide.
-        const earlier = mode === "chart" ? claim(`metrics-server chart`, `MetricsServer "${name}"`, opts) : undefined;
-        if (earlier !== undefined) {
-            throw new InvalidArgsError("MetricsServer", name, [{ path: "mode", value: mode,
-                rule: `deploys a second metrics server on the cluster where ${earlier} deploys one: they would share the ` +
-                    `cluster-wide ${METRICS_API_SERVICE} APIService and RBAC objects; create one MetricsServer per cluster (or set {{mode}} "existing" on the others)` }]);
-        }
+        throwIfInvalid("MetricsServer", name, mode !== "chart" ? [] : claimIssues([{
+            what: "metrics-server chart", path: "mode", value: mode,
+            rule: (earlier) => `deploys a second metrics server on the cluster where ${earlier} deploys one: they would share the ` +
+                `cluster-wide ${METRICS_API_SERVICE} APIService and RBAC objects; create one MetricsServer per cluster (or set {{mode}} "existing" on the others)`,
+        }], `MetricsServer "${name}"`, opts));
         super("daskk8s:index:MetricsServer", name, {}, opts);
         let apiServiceName = pulumi.output(METRICS_API_SERVICE);
 

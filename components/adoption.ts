@@ -10,6 +10,7 @@
  * object, which also works with provider builds that predate that option.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { withAnnotation } from "./annotations";
 
 /** The provider's per-object switch for forcing server-side apply conflicts. */
 export const PATCH_FORCE_ANNOTATION = "pulumi.com/patchForce";
@@ -43,10 +44,7 @@ export const adoptExistingTransform: pulumi.ResourceTransform = (args) => {
     if (props.metadata === undefined || typeof props.metadata !== "object") {
         return undefined;
     }
-    return {
-        props: { ...props, metadata: { ...props.metadata, annotations: { ...props.metadata.annotations, [PATCH_FORCE_ANNOTATION]: "true" } } },
-        opts: args.opts,
-    };
+    return { props: withAnnotation(props, PATCH_FORCE_ANNOTATION, "true"), opts: args.opts };
 };
 
 /** The provider settings for the args: `enablePatchForce` when adopting. */

@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { ArgIssue } from "./validation";
 
 // One registry per Pulumi run (the engine's resource monitor; a test's mocks
 // install a new one), then per Kubernetes provider (one cluster).
@@ -46,4 +47,27 @@ export function claim(what: string, owner: string, opts: pulumi.ComponentResourc
         claims.set(what, owner);
     }
     return earlier;
+}
+
+/** One thing a component claims, and the argument to blame when another has it. */
+export interface Claim {
+    what: string;
+    path: string;
+    value: unknown;
+    /** The rule, given the earlier owner. */
+    rule: (earlier: string) => string;
+}
+
+/**
+ * Claims the things for `owner` in order, stopping at the first one another
+ * component has already: then the issue for it, else none.
+ */
+export function claimIssues(claims: Claim[], owner: string, opts: pulumi.ComponentResourceOptions | undefined): ArgIssue[] {
+    for (const { what, path, value, rule } of claims) {
+        const earlier = claim(what, owner, opts);
+        if (earlier !== undefined) {
+            return [{ path, value, rule: rule(earlier) }];
+        }
+    }
+    return [];
 }
