@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import {
-    REPO, kubeconfig, kubectlJson, logFile, minikubeConfigHere, namespaceGone, observe, removeStack, run, stackWithConfig, stateFile, waitFor,
+    REPO, kubeconfig, kubectl, kubectlJson, logFile, minikubeConfigHere, namespaceGone, observe, removeStack, run, stackWithConfig, stateFile, waitFor,
 } from "./harness";
 import { REAL_NODE_IP, countDrops, jupyterLogin, masqueradeRules, realNodeBaseline, realNodeCluster, realNodeValues } from "./realNode";
 
@@ -22,6 +22,8 @@ const PIP_PACKAGE = "tabulate";
 const PIP_VERSION = "0.9.0";
 /** Set with --secret as secretEnv.workers.API_TOKEN; changed for the 2026.7.1 step. */
 const TOKENS = ["tok-realpods-7f3a9c21", "tok-realpods-0b8e44d6"];
+/** Set with --secret as secretEnv.jupyter.NOTEBOOK_TOKEN. */
+const NOTEBOOK_TOKEN = "tok-notebook-5e21b0aa";
 const CLIENT_SCRIPT = path.join(REPO, "test", "integration", "dask_client.py");
 
 /** A documentation address (TEST-NET-3): nothing of ours is there, nothing may try to reach it. */
@@ -75,6 +77,12 @@ async function assertNowhereInPlaintext(value: string, ...texts: string[]): Prom
     }
 }
 
+/** The secret environment, set as a user does: `pulumi config set --secret --path ...`. */
+async function setSecrets(workerToken: string): Promise<void> {
+    await stack.setConfig("secretEnv.workers.API_TOKEN", { value: workerToken, secret: true }, true);
+    await stack.setConfig("secretEnv.jupyter.NOTEBOOK_TOKEN", { value: NOTEBOOK_TOKEN, secret: true }, true);
+}
+
 async function up() {
     const result = await stack.up(observe(STACK));
     assert.equal(result.summary.result, "succeeded");
@@ -94,7 +102,7 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         // Short test-only scale-down pace; the committed stack keeps 5 minutes.
         config["daskk8s:autoscaling"].scaleDown = { stabilizationWindowSeconds: 20, podsPerPeriod: 3, periodSeconds: 15 };
         stack = await stackWithConfig(STACK, config);
-        await stack.setConfig("secretEnv.workers.API_TOKEN", { value: TOKENS[0], secret: true }, true);
+        await setSecrets(TOKENS[0]);
     });
 
     after(async () => {
@@ -148,6 +156,18 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         await assertNowhereInPlaintext(TOKENS[0], JSON.stringify(deployment));
     });
 
+    it("gives the Jupyter server its secretEnv value through its own Secret, which the workers do not get", async () => {
+        const deployment = await kubectlJson("-n", NS, "get", "deployment", "dask-jupyter");
+        const env = deployment.spec.template.spec.containers[0].env;
+        assert.deepEqual(env.find((e: any) => e.name === "NOTEBOOK_TOKEN"),
+            { name: "NOTEBOOK_TOKEN", valueFrom: { secretKeyRef: { name: "dask-jupyter-env", key: "NOTEBOOK_TOKEN" } } });
+        // Inside the running notebook container on the real node.
+        assert.equal((await kubectl("-n", NS, "exec", "deploy/dask-jupyter", "--", "printenv", "NOTEBOOK_TOKEN")).trim(), NOTEBOOK_TOKEN);
+        const workers = Object.values(await dask("2024.1.0", "workers", PIP_PACKAGE, "NOTEBOOK_TOKEN")) as any[];
+        assert.deepEqual(workers.map((w) => w.env), workers.map(() => null), "the workers do not see the notebook's secret");
+        await assertNowhereInPlaintext(NOTEBOOK_TOKEN, JSON.stringify(deployment));
+    });
+
     it("lets the stack's password into Jupyter through its NodePort, and nothing else", async () => {
         const url = `http://${REAL_NODE_IP}:${await nodePort("dask-jupyter", 80)}`;
         await waitFor("Jupyter to serve its login page", async () => ((await fetch(`${url}/login`)).ok ? true : undefined), 120_000);
@@ -199,7 +219,7 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         settings.image = { tag: "2026.7.1" };
         settings.values.additional_worker_groups = [{ name: "extra", replicas: 1 }];
         stack = await stackWithConfig(STACK, config);
-        await stack.setConfig("secretEnv.workers.API_TOKEN", { value: TOKENS[1], secret: true }, true);
+        await setSecrets(TOKENS[1]);
         await up();
         await waitFor("4 ready pods on the real node", async () => {
             const all = await pods();
