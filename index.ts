@@ -3,10 +3,10 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { DaskCluster, KubeconfigTarget, MetricsServer, WorkerAutoscaler } from "./components/index";
 import { EksTarget } from "./components/eks";
-import { stackOwner } from "./components/ownership";
-import { checkCluster } from "./clusterChecks";
-import { loadStackConfig } from "./config";
-import { secretConfigKeys, secureValuePaths } from "./configSecrets";
+import { stackOwner } from "./components/common/ownership";
+import { checkCluster } from "./config/index";
+import { loadStackConfig } from "./config/index";
+import { secretConfigKeys, secureValuePaths } from "./config/index";
 
 function readIfPresent(file: string): string | undefined {
     return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;

@@ -2,4 +2,4 @@
 // (and the multi-language plugin built from it) needs no AWS packages:
 // `import { EksTarget } from "daskk8s/eks"` with @pulumi/aws, @pulumi/awsx and
 // @pulumi/eks installed.
-export { EksTarget, EksTargetArgs, EksNetworkArgs, DEFAULT_EKS_VERSION } from "./EksTarget";
+export { EksTarget, EksTargetArgs, EksNetworkArgs, DEFAULT_EKS_VERSION } from "./cluster/EksTarget";

@@ -2,12 +2,11 @@
 // ComponentResource exported here is also a component of the multi-language
 // plugin (PulumiPlugin.yaml); EksTarget lives in "./eks" so that neither needs
 // the AWS packages.
-export { DaskCluster, DaskClusterArgs, DaskImageArgs, DaskJupyterArgs, DaskSchedulerArgs, DaskWorkersArgs, DASK_CHART } from "./DaskCluster";
-export { KubeconfigTarget, KubeconfigTargetArgs } from "./KubeconfigTarget";
-export { MetricsServer, MetricsServerArgs, MetricsServerMode, METRICS_SERVER_CHART } from "./MetricsServer";
-export { WorkerAutoscaler, WorkerAutoscalerArgs, ScaleDownArgs } from "./WorkerAutoscaler";
-export { ChartSource } from "./chartSource";
-export { DaskEntrypointsSetting } from "./daskImage";
-export { ContainerResources, ExtraPackages, ResourceQuantities } from "./daskValues";
-export { ServiceEndpoint, ServiceExposure, ServiceType } from "./serviceEndpoint";
-export { InvalidArgsError, ArgIssue } from "./validation";
+export { DaskCluster, DaskClusterArgs, DaskImageArgs, DaskJupyterArgs, DaskSchedulerArgs, DaskWorkersArgs, DASK_CHART } from "./dask/index";
+export { DaskEntrypointsSetting, ContainerResources, ExtraPackages, ResourceQuantities } from "./dask/index";
+export { ServiceEndpoint, ServiceExposure, ServiceType } from "./dask/index";
+export { KubeconfigTarget, KubeconfigTargetArgs } from "./cluster/index";
+export { MetricsServer, MetricsServerArgs, MetricsServerMode, METRICS_SERVER_CHART } from "./scaling/index";
+export { WorkerAutoscaler, WorkerAutoscalerArgs, ScaleDownArgs } from "./scaling/index";
+export { ChartSource } from "./common/chartSource";
+export { InvalidArgsError, ArgIssue } from "./common/validation";

@@ -47,7 +47,7 @@ function providerOutputs(type: string, name: string, inputs: Record<string, any>
 /**
  * Installs Pulumi mocks that record every registration (into `registered`,
  * which may be an earlier call's list). Each call is a new program run, with
- * its own component claims (components/claims.ts). Any provider function
+ * its own component claims (components/common/claims.ts). Any provider function
  * call fails the test: nothing here should invoke a provider.
  */
 export function installMocks(project = "daskk8s", stack = "test", registered: Registered[] = []): Registered[] {

@@ -7,8 +7,8 @@ import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { KubeconfigTarget } from "../../components/KubeconfigTarget";
-import { MetricsServer } from "../../components/MetricsServer";
+import { KubeconfigTarget } from "../../components/cluster/KubeconfigTarget";
+import { MetricsServer } from "../../components/scaling/MetricsServer";
 import { CHARTS, bareCluster, run, toolEnv } from "./harness";
 
 const STACK = "it-metrics-chart";

@@ -1,13 +1,13 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "path";
-import { find, installMocks, promiseOf, settle } from "./mocks";
+import { find, installMocks, promiseOf, settle } from "../mocks";
 import * as k8s from "@pulumi/kubernetes";
-import { MetricsServer, MetricsServerArgs } from "../components/MetricsServer";
-import { InvalidArgsError } from "../components/validation";
+import { MetricsServer, MetricsServerArgs } from "../../components/scaling/MetricsServer";
+import { InvalidArgsError } from "../../components/common/validation";
 
 const registered = installMocks();
-const LOCAL_CHART = path.join(__dirname, "fixtures", "charts", "metrics-server-3.13.1.tgz");
+const LOCAL_CHART = path.join(__dirname, "..", "fixtures", "charts", "metrics-server-3.13.1.tgz");
 
 describe("MetricsServer", () => {
     it("deploys metrics-server 3.13.1 into kube-system with kubelet TLS verified by default", async () => {

@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { find, installMocks, settle } from "./mocks";
-import { ALPHANUMERIC, GeneratedText } from "../components/GeneratedText";
+import { find, installMocks, settle } from "../mocks";
+import { ALPHANUMERIC, GeneratedText } from "../../components/dask/GeneratedText";
 
 const registered = installMocks();
 

@@ -3,9 +3,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { StackConfigError, loadStackConfig } from "../config";
-import { secureValuePaths } from "../configSecrets";
-import { stackFileConfig, writeKubeconfig } from "./stackConfig";
+import { StackConfigError, loadStackConfig } from "../../config/index";
+import { secureValuePaths } from "../../config/secrets";
+import { stackFileConfig, writeKubeconfig } from "../stackConfig";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-config-"));
 const env = { KUBECONFIG: writeKubeconfig(dir, ["minikube", "kind-ci"]) };

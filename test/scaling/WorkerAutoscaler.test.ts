@@ -2,9 +2,9 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { find, installMocks, promiseOf, settle } from "./mocks";
-import { WorkerAutoscaler, WorkerAutoscalerArgs } from "../components/WorkerAutoscaler";
-import { InvalidArgsError } from "../components/validation";
+import { find, installMocks, promiseOf, settle } from "../mocks";
+import { WorkerAutoscaler, WorkerAutoscalerArgs } from "../../components/scaling/WorkerAutoscaler";
+import { InvalidArgsError } from "../../components/common/validation";
 
 const registered = installMocks();
 const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { compareQuantities, isZeroQuantity, parseQuantity } from "../components/quantity";
+import { compareQuantities, isZeroQuantity, parseQuantity } from "../../components/common/quantity";
 
 describe("Kubernetes quantities", () => {
     it("reads every suffix Kubernetes has: E alone is exa, E3 an exponent", () => {

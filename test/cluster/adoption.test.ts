@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { adoptExistingTransform, adoptionTransforms, patchForce } from "../components/adoption";
+import { adoptExistingTransform, adoptionTransforms, patchForce } from "../../components/cluster/adoption";
 
 function transform(type: string, props: Record<string, unknown>, custom = true) {
     return adoptExistingTransform({ custom, type, name: "x", props, opts: {} }) as pulumi.ResourceTransformResult | undefined;

@@ -10,7 +10,7 @@
  * object, which also works with provider builds that predate that option.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { withAnnotation } from "./annotations";
+import { withAnnotation } from "../common/annotations";
 
 /** The provider's per-object switch for forcing server-side apply conflicts. */
 export const PATCH_FORCE_ANNOTATION = "pulumi.com/patchForce";

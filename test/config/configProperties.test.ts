@@ -2,7 +2,7 @@
  * Property-based tests of the stack config loader (loadStackConfig).
  *
  * 1. Generated stack configs that every rule accepts load without an error.
- *    The generators follow the validators (config.ts, components/*): the
+ *    The generators follow the validators (config/stackConfig.ts, components/*): the
  *    same ranges, patterns and cross-field rules.
  * 2. One mutation of such a config (a value out of range, a wrong type, an
  *    unknown key, a malformed CIDR, ...) is refused with a StackConfigError
@@ -22,10 +22,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import fc from "fast-check";
-import { RawStackConfig, StackConfigError, loadStackConfig } from "../config";
-import { DNS_LABEL, MAX_INT32, show } from "../components/validation";
-import { LOGIN_REVISION_ENV, PACKAGE_ENV, PASSWORD_HASH_ENV, SECRET_ENV_REVISION_ENV } from "../components/daskValues";
-import { writeKubeconfig } from "./stackConfig";
+import { RawStackConfig, StackConfigError, loadStackConfig } from "../../config/index";
+import { DNS_LABEL, MAX_INT32, show } from "../../components/common/validation";
+import { LOGIN_REVISION_ENV, PACKAGE_ENV, PASSWORD_HASH_ENV, SECRET_ENV_REVISION_ENV } from "../../components/dask/daskValues";
+import { writeKubeconfig } from "../stackConfig";
 
 const PROJECT = "daskk8s";
 const VALID_RUNS = 200;
@@ -522,7 +522,7 @@ function setting(kind: string, p: Path, value: unknown, expect: string | string[
     return { kind, edit: { set: p, value }, expect };
 }
 
-// --- The schema (config.ts), for wrong types and unknown keys.
+// --- The schema (config/stackConfig.ts), for wrong types and unknown keys.
 
 type Kind = "object" | "record" | "int" | "string" | "bool" | "enum" | "quantity" | "strings" | "stringMap";
 
@@ -780,7 +780,7 @@ function quantities(c: StackCase): fc.Arbitrary<Mutation>[] {
             fc.oneof(malformedQuantity, fc.double({ max: -Number.MIN_VALUE, noNaN: true, noDefaultInfinity: true })))
             .map(([role, kind, name, v]) => {
                 const p = ["dask", role, "resources", kind, name];
-                // A number reaches the validators as String(n) (see `quantity` in config.ts), and is shown so.
+                // A number reaches the validators as String(n) (see `quantity` in config/stackConfig.ts), and is shown so.
                 return setting("malformed quantity", p, v, `${named(p, typeof v === "number" ? String(v) : v)} must be a Kubernetes quantity`);
             }),
         fc.tuple(fc.constantFrom("0", "0m", "0.0", ".0", "0Gi", "0e3", "0.", 0)).map(([v]) => {

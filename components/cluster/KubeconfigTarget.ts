@@ -4,7 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { parse } from "yaml";
-import { ArgIssue, IssueList, throwIfInvalid } from "./validation";
+import { ArgIssue, IssueList, throwIfInvalid } from "../common/validation";
 import { AdoptionArgs, adoptionTransforms, patchForce } from "./adoption";
 
 export interface KubeconfigTargetArgs extends AdoptionArgs {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { ArgIssue, IssueList, throwIfInvalid } from "./validation";
+import { ArgIssue, IssueList, throwIfInvalid } from "../common/validation";
 
 /** How fast workers are removed. Dask loses in-memory results of removed workers. */
 export interface ScaleDownArgs {

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { ChartSource, chartLocation, checkChartSource } from "./chartSource";
-import { deepMerge } from "./deepMerge";
-import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, SET, throwIfInvalid } from "./validation";
-import { claimIssues } from "./claims";
-import { withAnnotation } from "./annotations";
-import { OWNER_ANNOTATION, stackOwner } from "./ownership";
+import { ChartSource, chartLocation, checkChartSource } from "../common/chartSource";
+import { deepMerge } from "../common/deepMerge";
+import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, SET, throwIfInvalid } from "../common/validation";
+import { claimIssues } from "../common/claims";
+import { withAnnotation } from "../common/annotations";
+import { OWNER_ANNOTATION, stackOwner } from "../common/ownership";
 
 /**
  * The metrics-server chart this component is tested with (app 0.8.1).
@@ -112,7 +112,7 @@ export class MetricsServer extends pulumi.ComponentResource {
             }, {
                 parent: this,
                 // Marks the APIService as this stack's: the stack program refuses
-                // to install over one that is not (components/ownership.ts).
+                // to install over one that is not (components/common/ownership.ts).
                 transforms: [markApiService(stackOwner())],
             });
             // Resolves once the chart's objects are ready.

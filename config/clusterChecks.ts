@@ -2,12 +2,12 @@
  * The checks that need the cluster itself, run after the stack config is
  * checked and before any resource is registered.
  */
-import { ApiEndpoint, KubeApiError, apiEndpoint } from "./components/kubeApi";
-import { selectedKubeconfig } from "./components/KubeconfigTarget";
-import { METRICS_API_SERVICE } from "./components/MetricsServer";
-import { metricsApiTakeoverIssue, namespaceTakeoverIssue } from "./components/ownership";
-import { ArgIssue, formatIssue } from "./components/validation";
-import { StackConfigError, StackSettings } from "./config";
+import { ApiEndpoint, KubeApiError, apiEndpoint } from "../components/common/kubeApi";
+import { selectedKubeconfig } from "../components/cluster/KubeconfigTarget";
+import { METRICS_API_SERVICE } from "../components/scaling/MetricsServer";
+import { metricsApiTakeoverIssue, namespaceTakeoverIssue } from "../components/common/ownership";
+import { ArgIssue, formatIssue } from "../components/common/validation";
+import { StackConfigError, StackSettings } from "./stackConfig";
 
 export interface ClusterCheckContext {
     project: string;

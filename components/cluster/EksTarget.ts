@@ -3,8 +3,8 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
-import { ArgIssue, IssueList, throwIfInvalid } from "./validation";
-import { parseCidr } from "./cidr";
+import { ArgIssue, IssueList, throwIfInvalid } from "../common/validation";
+import { parseCidr } from "../common/cidr";
 import { AdoptionArgs, adoptionTransforms, patchForce } from "./adoption";
 
 /**

@@ -1,18 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { ChartSource, chartLocation } from "./chartSource";
-import { deepMerge } from "./deepMerge";
+import { ChartSource, chartLocation } from "../common/chartSource";
+import { deepMerge } from "../common/deepMerge";
 import { DEFAULT_DASK_IMAGE, DEFAULT_DASK_IMAGE_TAG, DEFAULT_NOTEBOOK_IMAGE, DaskEntrypointsSetting, entrypointsFor } from "./daskImage";
 import { daskObjectTransform } from "./daskTransforms";
 import { ContainerResources, ExtraPackages, SecretEnvRef, daskChartValues } from "./daskValues";
 import { validateDaskClusterArgs } from "./daskClusterValidation";
 import { ServiceEndpoint, ServiceExposure, serviceEndpoint } from "./serviceEndpoint";
 import { hashJupyterPassword, jupyterPasswordSalt, passwordProblem } from "./jupyterPassword";
-import { throwIfInvalid } from "./validation";
-import { Claim, claimIssues } from "./claims";
-import { OWNER_ANNOTATION, stackOwner } from "./ownership";
+import { throwIfInvalid } from "../common/validation";
+import { Claim, claimIssues } from "../common/claims";
+import { OWNER_ANNOTATION, stackOwner } from "../common/ownership";
 import { GeneratedText } from "./GeneratedText";
-import { parseQuantity } from "./quantity";
+import { parseQuantity } from "../common/quantity";
 
 /**
  * The dask chart this component is written and tested against (app version

@@ -4,9 +4,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { find, installMocks, promiseOf, secretInput, settle } from "./mocks";
-import { KubeconfigTarget, kubeconfigFile, validateKubeconfigTargetArgs } from "../components/KubeconfigTarget";
-import { InvalidArgsError } from "../components/validation";
+import { find, installMocks, promiseOf, secretInput, settle } from "../mocks";
+import { KubeconfigTarget, kubeconfigFile, validateKubeconfigTargetArgs } from "../../components/cluster/KubeconfigTarget";
+import { InvalidArgsError } from "../../components/common/validation";
 
 const registered = installMocks();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-kubeconfig-"));

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import { parseCidr } from "../components/cidr";
+import { parseCidr } from "../../components/common/cidr";
 
 describe("parseCidr", () => {
     it("parses IPv4 and IPv6 blocks with their family and prefix", () => {

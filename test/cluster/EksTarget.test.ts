@@ -1,9 +1,9 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { find, installMocks, promiseOf, secretInput, settle } from "./mocks";
-import { EksTarget, EksTargetArgs } from "../components/EksTarget";
-import { InvalidArgsError } from "../components/validation";
+import { find, installMocks, promiseOf, secretInput, settle } from "../mocks";
+import { EksTarget, EksTargetArgs } from "../../components/cluster/EksTarget";
+import { InvalidArgsError } from "../../components/common/validation";
 
 const registered = installMocks();
 

@@ -6,17 +6,17 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { applyTransforms, find, installMocks, promiseOf, secretInput, settle } from "./mocks";
-import { DaskCluster, DaskClusterArgs } from "../components/DaskCluster";
-import { InvalidArgsError } from "../components/validation";
-import { validateDaskClusterArgs } from "../components/daskClusterValidation";
-import { jupyterPasswordSalt } from "../components/jupyterPassword";
-import { ALPHANUMERIC } from "../components/GeneratedText";
+import { applyTransforms, find, installMocks, promiseOf, secretInput, settle } from "../mocks";
+import { DaskCluster, DaskClusterArgs } from "../../components/dask/DaskCluster";
+import { InvalidArgsError } from "../../components/common/validation";
+import { validateDaskClusterArgs } from "../../components/dask/daskClusterValidation";
+import { jupyterPasswordSalt } from "../../components/dask/jupyterPassword";
+import { ALPHANUMERIC } from "../../components/dask/GeneratedText";
 
 const registered = installMocks();
 const CHART = "kubernetes:helm.sh/v4:Chart";
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
-const LOCAL_DASK_CHART = path.join(__dirname, "fixtures", "charts", "dask-2024.1.1.tgz");
+const LOCAL_DASK_CHART = path.join(__dirname, "..", "fixtures", "charts", "dask-2024.1.1.tgz");
 
 const ROUTES = "['distributed.http.scheduler.prometheus', 'distributed.http.scheduler.info', 'distributed.http.scheduler.json', " +
     "'distributed.http.health', 'distributed.http.proxy', 'distributed.http.statics', 'distributed.http.scheduler.api']";

@@ -1,13 +1,13 @@
 import type { DaskClusterArgs } from "./DaskCluster";
-import { checkChartSource } from "./chartSource";
-import { parseCidr } from "./cidr";
+import { checkChartSource } from "../common/chartSource";
+import { parseCidr } from "../common/cidr";
 import { DEFAULT_DASK_IMAGE_TAG, entrypointsFor } from "./daskImage";
 import { ContainerResources, LOGIN_REVISION_ENV, PACKAGE_ENV, PASSWORD_HASH_ENV, SECRET_ENV_REVISION_ENV } from "./daskValues";
 import { dynamicProviderHostAvailable } from "./GeneratedText";
 import { passwordProblem } from "./jupyterPassword";
-import { QUANTITY_TEXT, compareQuantities, isZeroQuantity, parseQuantity } from "./quantity";
+import { QUANTITY_TEXT, compareQuantities, isZeroQuantity, parseQuantity } from "../common/quantity";
 import { SERVICE_TYPES, ServiceExposure } from "./serviceEndpoint";
-import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, SECRET, known } from "./validation";
+import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, SECRET, known } from "../common/validation";
 
 // Package specs reach the images' start script unquoted: no whitespace, quotes
 // or shell syntax, and no leading "-" (an option, not a package).

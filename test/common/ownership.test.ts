@@ -4,9 +4,9 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { FakeApiServer, startFakeApiServer } from "./fakeApiServer";
-import { apiEndpoint, kubeGet } from "../components/kubeApi";
-import { OWNER_ANNOTATION, metricsApiTakeoverIssue, namespaceTakeoverIssue } from "../components/ownership";
+import { FakeApiServer, startFakeApiServer } from "../fakeApiServer";
+import { apiEndpoint, kubeGet } from "../../components/common/kubeApi";
+import { OWNER_ANNOTATION, metricsApiTakeoverIssue, namespaceTakeoverIssue } from "../../components/common/ownership";
 
 const OWNER = "organization/daskk8s/dev";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-kubeapi-"));
