@@ -11,7 +11,7 @@
 #    cleared and listed; what they left in the cluster is adopted by the next
 #    `pulumi up`, whose server-side apply takes over objects of the same name,
 #    or, where the config changed since, by one run with `adoptExisting`
-#    (README: "If a run was interrupted").
+#    (docs/operations.md, "If a run was interrupted").
 # Needs the pulumi CLI and node on PATH, and the stack's backend selected as
 # for `pulumi up` (PULUMI_BACKEND_URL or `pulumi login`).
 # The node snippets use JavaScript template literals, not shell expansions.

@@ -33,7 +33,7 @@ if [ "$stack" = local ]; then
         echo "error: the local stack runs a Kubernetes node on this machine: Linux and root are needed (or use scripts/up.sh minikube)" >&2
         exit 2
     fi
-    echo "==> stack local: a Kubernetes control plane and one real node on this machine (README: \"The local cluster\")."
+    echo "==> stack local: a Kubernetes control plane and one real node on this machine (docs/local-cluster.md)."
     echo "    It adds addresses on lo, a bridge and iptables chains; scripts/cluster.sh down undoes all of it."
     echo "==> tools (built once, about 40 minutes on 2 cores: Pulumi, Kubernetes, images)"
     bash scripts/toolchain.sh
@@ -66,7 +66,7 @@ fi
 
 pulumi stack select "$stack" 2>/dev/null || pulumi stack init "$stack"
 # After a killed run: a stale lock, pending creates, a truncated state file
-# (README: "If a run was interrupted"). Leaves a live run's lock alone.
+# (docs/operations.md, "If a run was interrupted"). Leaves a live run's lock alone.
 bash scripts/recover.sh "$stack"
 pulumi up --stack "$stack" "$@"
 

@@ -22,7 +22,7 @@ export interface AdoptionArgs {
      * where another field manager set their fields (server-side apply with
      * force, the `pulumi.com/patchForce` annotation on every object). For one
      * run, to adopt what a killed run left behind after the config changed
-     * (README: "If a run was interrupted"). The risk: an object someone else
+     * (docs/operations.md, "If a run was interrupted"). The risk: an object someone else
      * made under the same name is taken over, its fields overwritten, and it
      * is deleted on `destroy`. Turning it off again updates every object once
      * where the annotation was set (pods reading a changed Secret restart).

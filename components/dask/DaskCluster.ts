@@ -108,7 +108,7 @@ export interface DaskClusterArgs {
      * `pulumi destroy` deletes it. Set false to deploy into an existing
      * namespace, which is then neither created nor deleted. The stack program
      * refuses to create a namespace that exists without this stack's
-     * annotation (see README "Namespaces"). @default true
+     * annotation (see docs/configuration.md, "Namespaces"). @default true
      */
     createNamespace?: boolean;
     /**

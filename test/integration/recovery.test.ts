@@ -1,6 +1,6 @@
 /**
  * A `pulumi up` killed while the chart's objects are being created (as a
- * closed laptop or a cancelled CI job kills it), then the README's recovery:
+ * closed laptop or a cancelled CI job kills it), then the recovery in docs/operations.md:
  * scripts/recover.sh (which scripts/up.sh runs first) and a rerun. Also what
  * the recovery must never do: take a lock from a live run, or from another
  * machine's.
