@@ -1,49 +1,47 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { DaskCluster, KubeconfigTarget, MetricsServer, WorkerAutoscaler } from "./components/index";
-import { EksTarget } from "./components/eks";
+import { DaskCluster, KubeconfigTarget, MetricsServer } from "./components/index";
 import { stackOwner } from "./components/common/ownership";
-import { checkCluster } from "./config/index";
-import { loadStackConfig } from "./config/index";
-import { secretConfigKeys, secureValuePaths } from "./config/index";
+import { checkCluster, loadStackConfig, stackFileValues } from "./config/index";
 
 function readIfPresent(file: string): string | undefined {
     return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
 }
 
+/** The cluster target; the EKS one (and the AWS packages) loaded only when used. */
+async function clusterTarget(target: Awaited<ReturnType<typeof loadStackConfig>>["target"]) {
+    if (target.kind === "eks") {
+        const { EksTarget } = await import("./components/eks");
+        const eks = new EksTarget("cluster", target.args);
+        return { target: eks, cluster: pulumi.output({ type: "eks", name: eks.clusterName, oidcProviderArn: eks.oidcProviderArn, oidcProviderUrl: eks.oidcProviderUrl }) };
+    }
+    const kubeconfig = new KubeconfigTarget("cluster", target.args);
+    return { target: kubeconfig, cluster: pulumi.output({ type: "kubeconfig", context: kubeconfig.context }) };
+}
+
+// The HPA used to be a top-level WorkerAutoscaler "workers"; DaskCluster now
+// owns it. The alias keeps the stacks' existing HPA (no replacement).
+const keepAutoscalerUrn: pulumi.ResourceTransform = (args) => args.type === "daskk8s:index:WorkerAutoscaler" && args.name === "dask-workers"
+    ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { aliases: [{ name: "workers", parent: pulumi.rootStackResource }] }) }
+    : undefined;
+
 // An async program: Pulumi awaits it, so the checks against the cluster run
 // before any resource is registered, and the returned object is the outputs.
+// Data flows one way: stack config → settings (config/) → components.
 export = async () => {
-    const rawConfig = pulumi.runtime.allConfig();
-    // Every setting is checked here, before any resource is registered.
     const settings = loadStackConfig({
         project: pulumi.getProject(),
         stack: pulumi.getStack(),
-        values: rawConfig,
-        secretKeys: secretConfigKeys(Object.keys(rawConfig)),
-        securePaths: secureValuePaths(readIfPresent(path.join(pulumi.getRootDirectory(), `Pulumi.${pulumi.getStack()}.yaml`))),
+        values: pulumi.runtime.allConfig(),
+        stackFile: stackFileValues(readIfPresent(path.join(pulumi.getRootDirectory(), `Pulumi.${pulumi.getStack()}.yaml`))),
     });
     await checkCluster(settings, { project: pulumi.getProject(), stack: pulumi.getStack(), owner: stackOwner() });
 
-    const target = settings.target.kind === "eks"
-        ? new EksTarget("cluster", settings.target.args)
-        : new KubeconfigTarget("cluster", settings.target.args);
+    const { target, cluster } = await clusterTarget(settings.target);
     const onCluster = { providers: [target.provider], transforms: target.transforms };
-
-    const configuredPassword = settings.jupyterPassword !== undefined ? new pulumi.Config().requireSecret("jupyterPassword") : undefined;
-    const dask = new DaskCluster("dask", {
-        ...settings.dask,
-        jupyter: { ...settings.dask.jupyter, ...(configuredPassword !== undefined ? { password: configuredPassword } : {}) },
-    }, onCluster);
-
+    const dask = new DaskCluster("dask", settings.dask, { ...onCluster, transforms: [...target.transforms, keepAutoscalerUrn] });
     const metricsServer = new MetricsServer("metrics-server", settings.metricsServer, onCluster);
-
-    const autoscaler = settings.autoscaling && new WorkerAutoscaler("workers", {
-        ...settings.autoscaling,
-        namespace: dask.namespace,
-        deploymentName: dask.workerDeploymentName,
-    }, { ...onCluster, dependsOn: [metricsServer] });
 
     return {
         namespace: dask.namespace,
@@ -54,11 +52,9 @@ export = async () => {
         workerDeploymentName: dask.workerDeploymentName,
         daskImageTag: dask.imageTag,
         // null rather than undefined: Pulumi drops undefined outputs with a warning.
-        autoscalerName: autoscaler ? autoscaler.hpaName : pulumi.output(null),
+        autoscalerName: dask.workerAutoscalerName.apply((name) => name ?? null),
         metricsServerMode: metricsServer.mode,
         kubeconfig: target.kubeconfig,
-        cluster: target instanceof EksTarget
-            ? pulumi.output({ type: "eks", name: target.clusterName, oidcProviderArn: target.oidcProviderArn, oidcProviderUrl: target.oidcProviderUrl })
-            : pulumi.output({ type: "kubeconfig", context: target.context }),
+        cluster,
     };
 };

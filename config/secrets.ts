@@ -2,56 +2,46 @@
  * Where secrets may go in the stack config, and the check that keeps every
  * value set with `--secret` secret end to end.
  *
- * Pulumi tells a program only which top-level keys hold a secret somewhere
- * (`daskk8s:dask` when `dask.workers.env.TOKEN` was set with `--secret`), and
- * hands over the decrypted values. A secret inside an ordinary setting would
+ * Pulumi hands a program the decrypted values; which of them were set with
+ * `--secret` is read from the stack file (`secure:` entries). A secret inside an ordinary setting would
  * end up in plaintext in state, outputs and Kubernetes objects, so the only
  * keys that may hold secrets are those the program carries as secrets.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 
 /** Top-level settings whose values are carried as Pulumi secrets (and Kubernetes Secrets). */
 export const SECRET_SETTINGS = ["jupyterPassword", "secretEnv"] as const;
 
-/**
- * The keys (of `keys`) Pulumi reports as holding a secret. The SDK's runtime
- * exports `isConfigSecret` without declaring it; should a release drop it,
- * the program stops here rather than treat secrets as plain values.
- */
-export function secretConfigKeys(keys: string[]): string[] {
-    const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
-    if (typeof isConfigSecret !== "function") {
-        throw new pulumi.RunError("This @pulumi/pulumi release does not tell which config values are secret " +
-            "(pulumi.runtime.isConfigSecret is gone), so the program cannot keep them secret: pin @pulumi/pulumi to the version in package-lock.json");
-    }
-    return keys.filter((key) => isConfigSecret(key));
+/** The values of a stack file, by dotted path (`daskk8s:dask.workers.env.TOKEN`): encrypted (`secure:`) and plain. */
+export interface StackFileValues {
+    secure: string[];
+    plain: string[];
 }
 
 /**
- * Dotted paths (`daskk8s:dask.workers.env.TOKEN`) of the values a stack file
- * stores encrypted (`secure:`). Empty when the file cannot be read: the paths
- * only sharpen messages; the rules work on the secret keys alone.
+ * The leaf values of a stack file's `config:`. Empty when the file is missing
+ * or unreadable (the stack's config then comes from elsewhere).
  */
-export function secureValuePaths(stackFileText: string | undefined): string[] {
+export function stackFileValues(stackFileText: string | undefined): StackFileValues {
+    const values: StackFileValues = { secure: [], plain: [] };
     if (stackFileText === undefined) {
-        return [];
+        return values;
     }
     let doc: unknown;
     try {
         doc = parse(stackFileText);
     } catch {
-        return [];
+        return values;
     }
     const config = (doc as { config?: Record<string, unknown> } | null)?.config;
-    const paths: string[] = [];
     const walk = (node: unknown, at: string): void => {
         if (node === null || typeof node !== "object") {
+            values.plain.push(at);
             return;
         }
         const entries = Object.entries(node as Record<string, unknown>);
         if (!Array.isArray(node) && entries.length === 1 && entries[0][0] === "secure") {
-            paths.push(at);
+            values.secure.push(at);
             return;
         }
         for (const [key, child] of entries) {
@@ -61,71 +51,40 @@ export function secureValuePaths(stackFileText: string | undefined): string[] {
     for (const [key, value] of Object.entries(config ?? {})) {
         walk(value, key);
     }
-    return paths;
+    return values;
 }
 
-/** Leaf paths under `key` of a parsed value (`key.workers.TOKEN`). */
-function leafPaths(value: unknown, key: string): string[] {
-    if (value === null || typeof value !== "object") {
-        return [key];
-    }
-    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
-        leafPaths(v, Array.isArray(value) ? `${key}[${k}]` : `${key}.${k}`));
+/**
+ * The top-level keys (`daskk8s:dask`) that hold an encrypted value. The SDK
+ * has no public way to ask which config values are secret; the stack file's
+ * `secure:` entries are Pulumi's documented format. Values a stack takes from
+ * elsewhere (ESC environments) are not seen here.
+ */
+export function secretConfigKeys(values: StackFileValues): string[] {
+    return [...new Set(values.secure.map((p) => /^[^.[]+/.exec(p)![0]))];
 }
 
-export interface SecretInput {
-    project: string;
-    /** The project's settings, parsed (`dask` → object). */
-    input: Record<string, unknown>;
-    /** Full top-level keys Pulumi reports as holding a secret. */
-    secretKeys: string[];
-    /** Paths of `secure:` values in the stack file, if it could be read. */
-    securePaths: string[];
+function under(path: string, fullKey: string): boolean {
+    return path === fullKey || path.startsWith(`${fullKey}.`) || path.startsWith(`${fullKey}[`);
 }
 
-/** Every secret in the wrong place (`misplaced`), and every value of a secret setting stored in plaintext. */
-export function secretProblems({ project, input, secretKeys, securePaths }: SecretInput): { misplaced: string[]; plaintext: string[] } {
-    const misplaced: string[] = [];
-    const problems: string[] = [];
+/** Every secret in the wrong place (`misplaced`), and every value of a secret setting the stack file holds in plaintext. */
+export function secretProblems(project: string, values: StackFileValues): { misplaced: string[]; plaintext: string[] } {
     const key = (k: string) => `${project}:${k}`;
     const allowed = SECRET_SETTINGS.map(key).join(" and ");
-    for (const fullKey of secretKeys) {
-        if (!fullKey.startsWith(`${project}:`)) {
-            continue; // aws:* and others belong to their providers, which keep them secret
-        }
-        const setting = fullKey.slice(project.length + 1);
-        if ((SECRET_SETTINGS as readonly string[]).includes(setting)) {
-            continue;
-        }
-        const where = securePaths.filter((p) => p === fullKey || p.startsWith(`${fullKey}.`) || p.startsWith(`${fullKey}[`));
-        const envMove = where.map((p) => /^[^:]+:dask\.(workers|jupyter)\.env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(p)).find(Boolean);
+    const isSecretSetting = (path: string) => SECRET_SETTINGS.some((setting) => under(path, key(setting)));
+    const misplaced = values.secure.filter((p) => p.startsWith(`${project}:`) && !isSecretSetting(p)).map((p) => {
+        const envMove = /^[^:]+:dask\.(workers|jupyter)\.env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(p);
         const hint = envMove
-            ? `; for example \`pulumi config rm --path ${envMove[0].slice(project.length + 1)}\` and ` +
+            ? `; for example \`pulumi config rm --path ${p.slice(project.length + 1)}\` and ` +
               `\`pulumi config set --secret --path secretEnv.${envMove[1]}.${envMove[2]} <value>\``
             : "";
-        misplaced.push(`${where.length > 0 ? where.join(", ") : fullKey} (secret) holds a value set with --secret, which this setting ` +
+        return `${p} (secret) holds a value set with --secret, which this setting ` +
             `would write in plaintext into state and Kubernetes objects: secrets go in ${allowed} only ` +
-            `(secretEnv.workers.<NAME> / secretEnv.jupyter.<NAME> for environment variables)${hint}`);
-    }
-    for (const setting of SECRET_SETTINGS) {
-        // Nothing to keep secret in `secretEnv: {}`.
-        if (input[setting] === undefined || leafPaths(input[setting], setting).length === 0) {
-            continue;
-        }
-        const fullKey = key(setting);
-        if (!secretKeys.includes(fullKey)) {
-            problems.push(`${fullKey} is stored in plaintext: set ${setting === "jupyterPassword" ? "it" : "each value"} with ` +
-                `\`pulumi config set --secret${setting === "jupyterPassword" ? " jupyterPassword" : " --path secretEnv.<workers|jupyter>.<NAME>"}\``);
-            continue;
-        }
-        // Pulumi marks the whole key when any value in it is secret: the stack
-        // file tells which values are not.
-        if (securePaths.some((p) => p === fullKey || p.startsWith(`${fullKey}.`))) {
-            const plain = leafPaths(input[setting], fullKey).filter((p) => !securePaths.includes(p));
-            for (const p of plain) {
-                problems.push(`${p} is stored in plaintext: set it with \`pulumi config set --secret --path ${p.slice(project.length + 1)} <value>\``);
-            }
-        }
-    }
-    return { misplaced, plaintext: problems };
+            `(secretEnv.workers.<NAME> / secretEnv.jupyter.<NAME> for environment variables)${hint}`;
+    });
+    const plaintext = values.plain.filter(isSecretSetting).map((p) => p === key("jupyterPassword")
+        ? `${p} is stored in plaintext: set it with \`pulumi config set --secret jupyterPassword\``
+        : `${p} is stored in plaintext: set it with \`pulumi config set --secret --path ${p.slice(project.length + 1)} <value>\``);
+    return { misplaced, plaintext };
 }

@@ -7,119 +7,57 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { DaskClusterArgs } from "../components/dask/DaskCluster";
-import type { EksTargetArgs } from "../components/cluster/EksTarget";
 import type { KubeconfigTargetArgs } from "../components/cluster/KubeconfigTarget";
 import type { MetricsServerArgs } from "../components/scaling/MetricsServer";
-import type { WorkerAutoscalerArgs } from "../components/scaling/WorkerAutoscaler";
+import { EksTargetArgs, eksTargetSettings, validateEksTargetArgs } from "../components/cluster/eksTargetSettings";
+import { kubeconfigTargetSettings, validateKubeconfigTargetArgs } from "../components/cluster/KubeconfigTarget";
+import { metricsServerSettings, validateMetricsServerArgs } from "../components/scaling/MetricsServer";
+import { workerAutoscalingSettings } from "../components/scaling/WorkerAutoscaler";
 import { validateDaskClusterArgs } from "../components/dask/daskClusterValidation";
-import { validateEksTargetArgs } from "../components/cluster/EksTarget";
-import { validateKubeconfigTargetArgs } from "../components/cluster/KubeconfigTarget";
-import { validateMetricsServerArgs } from "../components/scaling/MetricsServer";
-import { validateWorkerAutoscalerArgs } from "../components/scaling/WorkerAutoscaler";
-import { ArgIssue, SECRET, formatIssue, formatRule, show } from "../components/common/validation";
-import { passwordProblem } from "../components/dask/jupyterPassword";
-import { secretProblems } from "./secrets";
+import { daskClusterSettings, daskJupyterSettings, daskWorkersSettings } from "../components/dask/daskClusterSettings";
+import { anyText, envMap, flag, group, schemaIssues } from "../components/common/settings";
+import { ArgIssue, SECRET, formatRule, show } from "../components/common/validation";
+import { StackFileValues, secretConfigKeys, secretProblems } from "./secrets";
 
-const strings = z.array(z.string());
-// Environment values: `pulumi config set --path ...env.N 4` stores a number.
-const envValue = z.preprocess((v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v), z.string());
-const envMap = z.record(z.string(), envValue);
-// `pulumi config set --path ...cpu 2` stores a number; Kubernetes takes it as "2".
-const quantity = z.preprocess((v) => (typeof v === "number" ? String(v) : v), z.string());
-const quantities = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
-const resources = z.strictObject({ requests: quantities.optional(), limits: quantities.optional() });
-const exposure = z.strictObject({
-    type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"]).optional(),
-    loadBalancerSourceRanges: strings.optional(),
-});
-const chart = z.strictObject({ repository: z.string().optional(), version: z.string().optional(), path: z.string().optional() });
-const int = z.number().int();
+/** The stack's targets: a new EKS cluster, or a kubeconfig context. */
+export const TARGETS = ["eks", "minikube", "existing"] as const;
 
-const daskSchema = z.strictObject({
-    namespace: z.string().optional(),
-    createNamespace: z.boolean().optional(),
-    fullname: z.string().optional(),
-    chart: chart.optional(),
-    image: z.strictObject({
-        repository: z.string().optional(),
-        notebookRepository: z.string().optional(),
-        tag: z.string().optional(),
-        entrypoints: z.enum(["auto", "legacy", "subcommand"]).optional(),
-    }).optional(),
-    scheduler: z.strictObject({ service: exposure.optional(), resources: resources.optional() }).optional(),
-    workers: z.strictObject({
-        replicas: int.optional(),
-        resources: resources.optional(),
-        threads: int.optional(),
-        env: envMap.optional(),
-    }).optional(),
-    packages: z.strictObject({
-        pip: strings.optional(),
-        conda: strings.optional(),
-        condaChannels: strings.optional(),
-        apt: strings.optional(),
-    }).optional(),
-    jupyter: z.strictObject({ enabled: z.boolean().optional(), service: exposure.optional(), resources: resources.optional() }).optional(),
-    values: z.record(z.string(), z.unknown()).optional(),
-});
-
-const eksSchema = z.strictObject({
-    kubernetesVersion: z.string().optional(),
-    instanceTypes: strings.optional(),
-    minNodes: int.optional(),
-    desiredNodes: int.optional(),
-    maxNodes: int.optional(),
-    nodeDiskSizeGb: int.optional(),
-    vpcCidr: z.string().optional(),
-    network: z.strictObject({ vpcId: z.string(), publicSubnetIds: strings, privateSubnetIds: strings }).optional(),
-    apiAccessCidrs: strings.optional(),
-    tags: z.record(z.string(), z.string()).optional(),
-    adoptExisting: z.boolean().optional(),
-});
-
-const autoscalingSchema = z.strictObject({
-    enabled: z.boolean().optional(),
-    minReplicas: int.optional(),
-    maxReplicas: int.optional(),
-    targetCpuUtilization: int.optional(),
-    scaleDown: z.strictObject({
-        stabilizationWindowSeconds: int.optional(),
-        podsPerPeriod: int.optional(),
-        periodSeconds: int.optional(),
-    }).optional(),
-});
-
-const stackSchema = z.strictObject({
-    target: z.enum(["eks", "minikube", "existing"]),
-    kubeconfig: z.strictObject({ kubeconfigPath: z.string().optional(), context: z.string().optional(), adoptExisting: z.boolean().optional() }).optional(),
-    eks: eksSchema.optional(),
-    dask: daskSchema.optional(),
-    jupyterPassword: z.string().optional(),
-    secretEnv: z.strictObject({ workers: envMap.optional(), jupyter: envMap.optional() }).optional(),
-    metricsServer: z.strictObject({
-        mode: z.enum(["chart", "existing"]).optional(),
-        namespace: z.string().optional(),
-        kubeletInsecureTls: z.boolean().optional(),
-        chart: chart.optional(),
-        values: z.record(z.string(), z.unknown()).optional(),
-    }).optional(),
-    autoscaling: autoscalingSchema.optional(),
+/**
+ * Every stack setting: the components' own settings, without what the stack
+ * sets elsewhere (secrets at their own keys, autoscaling at the top).
+ */
+export const stackSchema = z.strictObject({
+    target: z.enum(TARGETS).meta({ description: "`eks` (create an EKS cluster), `minikube` or `existing` (use a kubeconfig context).", defaultText: "(required)" }),
+    kubeconfig: kubeconfigTargetSettings.optional().meta({ description: "The kubeconfig context (targets `minikube` and `existing`)." }),
+    eks: eksTargetSettings.optional().meta({ description: "The EKS cluster (target `eks`; needs `aws:region`)." }),
+    dask: daskClusterSettings.extend({
+        workers: daskWorkersSettings.omit({ autoscaling: true, secretEnv: true }).optional(),
+        jupyter: daskJupyterSettings.omit({ password: true, secretEnv: true }).optional(),
+    }).optional().meta({ description: "The Dask cluster." }),
+    jupyterPassword: anyText({
+        description: "Jupyter password, at least 8 characters, not `dask`; set it with `pulumi config set --secret jupyterPassword` (plaintext is refused).",
+        defaultText: "generated (24 characters), output `jupyterPassword`",
+    }),
+    secretEnv: group({
+        workers: envMap({ description: "Secret environment variables for the workers: `pulumi config set --secret --path secretEnv.workers.<NAME> <value>` (plaintext is refused)." }),
+        jupyter: envMap({ description: "Secret environment variables for the notebook, set like those of the workers." }),
+    }),
+    metricsServer: metricsServerSettings.optional().meta({ description: "The metrics server the autoscaler reads." }),
+    autoscaling: workerAutoscalingSettings.extend({
+        enabled: flag({ description: "Autoscale the workers (a CPU-based HPA); while on, the worker Deployment is applied without `spec.replicas`.", default: true }),
+    }).optional().meta({ description: "The worker autoscaler." }),
 });
 
 type StackShape = z.infer<typeof stackSchema>;
 
-/** Everything index.ts needs to build the stack, fully checked. */
+/** Everything index.ts needs to build the stack, fully checked: the components' args. */
 export interface StackSettings {
     target:
         | { kind: "eks"; args: EksTargetArgs }
         | { kind: "kubeconfig"; args: KubeconfigTargetArgs };
-    /** DaskCluster args, without the Jupyter password (index.ts adds it as a secret). */
+    /** DaskCluster args; the Jupyter password and secret environment values are Pulumi secrets. */
     dask: DaskClusterArgs;
-    /** The Jupyter password from config, if any. */
-    jupyterPassword?: string;
     metricsServer: MetricsServerArgs;
-    /** Autoscaler args without namespace and deployment name, or undefined when off. */
-    autoscaling?: Omit<WorkerAutoscalerArgs, "namespace" | "deploymentName">;
 }
 
 /** Raw stack config as Pulumi hands it over: `project:key` to string. */
@@ -127,13 +65,11 @@ export interface RawStackConfig {
     project: string;
     stack: string;
     values: Record<string, string>;
-    /** Full top-level keys (`project:key`) that hold a value set with `--secret`. */
-    secretKeys: string[];
     /**
-     * Dotted paths of the values the stack file stores encrypted
-     * (see secureValuePaths), to name the exact key in messages. @default []
+     * The stack file's values, encrypted and plain (stackFileValues), which
+     * tell which settings hold secrets. @default none
      */
-    securePaths?: string[];
+    stackFile?: StackFileValues;
     /** Environment for locating a kubeconfig. @default process.env */
     env?: NodeJS.ProcessEnv;
 }
@@ -157,97 +93,58 @@ function parseValue(text: string): unknown {
     }
 }
 
-function valueAt(root: unknown, path: PropertyKey[]): unknown {
-    return path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown> | undefined)?.[key], root);
-}
-
-function dotted(path: PropertyKey[]): string {
-    return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
-}
-
-function shapeProblems(issues: z.core.$ZodIssue[], input: unknown, project: string, secretKeys: string[]): string[] {
-    return issues.flatMap((issue) => {
-        const key = `${project}:${dotted(issue.path)}`;
-        // A value under a key that holds a secret is described, never shown.
-        const value = secretKeys.includes(`${project}:${String(issue.path[0])}`) ? SECRET : valueAt(input, issue.path);
-        switch (issue.code) {
-            case "unrecognized_keys":
-                return issue.keys.map((k) => {
-                    const known = Object.keys(shapeAt(issue.path)).join(", ");
-                    return `${issue.path.length ? `${key}.` : `${project}:`}${k} is not a known setting (known here: ${known})`;
-                });
-            case "invalid_type":
-                return [`${key} (${show(value)}) must be ${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`];
-            case "invalid_value":
-                return [`${key} (${show(value)}) must be one of ${issue.values.map((v) => show(v)).join(", ")}`];
-            default:
-                return [`${key} (${show(value)}) ${issue.message}`];
-        }
-    });
-}
-
-function shapeAt(path: PropertyKey[]): Record<string, unknown> {
-    let schema: z.ZodType = stackSchema;
-    for (const key of path) {
-        while (schema instanceof z.ZodOptional) {
-            schema = schema.unwrap() as z.ZodType;
-        }
-        schema = (schema as z.ZodObject).shape[key as string] as z.ZodType;
+/**
+ * Where a DaskCluster argument comes from in the stack config: secrets and
+ * autoscaling have their own top-level keys.
+ */
+export function daskConfigPath(argPath: string): string {
+    const secretEnv = /^(workers|jupyter)\.secretEnv(\..*)?$/.exec(argPath);
+    if (secretEnv !== null) {
+        return `secretEnv.${secretEnv[1]}${secretEnv[2] ?? ""}`;
     }
-    while (schema instanceof z.ZodOptional) {
-        schema = schema.unwrap() as z.ZodType;
+    if (argPath === "jupyter.password") {
+        return "jupyterPassword";
     }
-    return (schema as z.ZodObject).shape;
+    if (argPath === "workers.autoscaling") {
+        return "autoscaling.enabled";
+    }
+    if (argPath.startsWith("workers.autoscaling.")) {
+        return `autoscaling.${argPath.slice("workers.autoscaling.".length)}`;
+    }
+    return `dask.${argPath}`;
 }
 
-function prefixed(issues: ArgIssue[], configKey: string): string[] {
-    return issues.map((issue) => formatIssue(issue, `${configKey}.`));
+/** An issue of a component's args, as a line naming full config keys. */
+function configLine(issue: ArgIssue, project: string, toConfigPath: (argPath: string) => string): string {
+    const rule = issue.rule.replace(/\{\{([^}]+)\}\}/g, (_, path: string) => `${project}:${toConfigPath(path)}`);
+    return `${project}:${toConfigPath(issue.path)} (${show(issue.value)}) ${formatRule(rule)}`;
 }
 
-function crossChecks(config: StackShape, project: string, env: NodeJS.ProcessEnv): string[] {
+/** The DaskCluster args of a stack: `dask`, with the secrets and the autoscaler from their own keys. */
+function daskArgs(config: StackShape, secret: (value: string) => pulumi.Input<string>): DaskClusterArgs {
+    const { enabled, ...autoscaling } = config.autoscaling ?? {};
+    const secretEnv = (env: Record<string, string> | undefined) =>
+        env === undefined ? {} : { secretEnv: Object.fromEntries(Object.entries(env).map(([name, value]) => [name, secret(value)])) };
+    const jupyterSecrets = {
+        ...(config.jupyterPassword !== undefined ? { password: secret(config.jupyterPassword) } : {}),
+        ...secretEnv(config.secretEnv?.jupyter),
+    };
+    return {
+        ...config.dask,
+        workers: { ...config.dask?.workers, ...(enabled !== false ? { autoscaling } : {}), ...secretEnv(config.secretEnv?.workers) },
+        ...(config.dask?.jupyter !== undefined || Object.keys(jupyterSecrets).length > 0 ? { jupyter: { ...config.dask?.jupyter, ...jupyterSecrets } } : {}),
+    } as DaskClusterArgs;
+}
+
+/** The problems only the stack as a whole has; the components check the rest. */
+function stackProblems(config: StackShape, project: string): string[] {
     const problems: string[] = [];
     const key = (k: string) => `${project}:${k}`;
-    if (config.target === "eks") {
-        if (config.kubeconfig !== undefined) {
-            problems.push(`${key("kubeconfig")} (set) only applies to targets minikube and existing; target is eks`);
-        }
-        problems.push(...prefixed(validateEksTargetArgs(config.eks ?? {}), key("eks")));
-    } else {
-        if (config.eks !== undefined) {
-            problems.push(`${key("eks")} (set) only applies to target eks; target is ${config.target}`);
-        }
-        problems.push(...prefixed(validateKubeconfigTargetArgs(kubeconfigArgs(config, env), env), key("kubeconfig")));
+    if (config.target === "eks" && config.kubeconfig !== undefined) {
+        problems.push(`${key("kubeconfig")} (set) only applies to targets minikube and existing; target is eks`);
     }
-    const autoscaling = config.autoscaling?.enabled !== false;
-    if (autoscaling && config.dask?.workers?.replicas !== undefined) {
-        problems.push(`${key("dask.workers.replicas")} (${config.dask.workers.replicas}) has no effect while ${key("autoscaling.enabled")} is true ` +
-            `(the autoscaler owns the worker count): set ${key("autoscaling.minReplicas")}/${key("autoscaling.maxReplicas")}, or turn autoscaling off`);
-    }
-    const daskIssues = validateDaskClusterArgs(withSecretEnv({ ...config.dask, workers: { ...config.dask?.workers, autoscaled: autoscaling } }, config.secretEnv))
-        .filter((issue) => !(autoscaling && issue.path === "workers.replicas"));
-    problems.push(...daskIssues.map((issue) => {
-        // The component's `workers.secretEnv.X` is the stack's `secretEnv.workers.X`.
-        const secret = /^(workers|jupyter)\.secretEnv\.(.*)$/.exec(issue.path);
-        if (secret === null) {
-            return formatIssue(issue, `${key("dask")}.`);
-        }
-        return `${key(`secretEnv.${secret[1]}.${secret[2]}`)} (${show(issue.value)}) ${formatRule(issue.rule, `${key("dask")}.`)}`;
-    }));
-    problems.push(...prefixed(validateMetricsServerArgs(config.metricsServer ?? {}), key("metricsServer")));
-    // Checked when disabled too: turning it back on must not meet a bad value.
-    const { enabled: _enabled, ...autoscaler } = config.autoscaling ?? {};
-    problems.push(...prefixed(validateWorkerAutoscalerArgs({ namespace: "", deploymentName: "", ...autoscaler }), key("autoscaling")));
-    if (config.jupyterPassword !== undefined) {
-        const problem = passwordProblem(config.jupyterPassword);
-        if (problem !== undefined) {
-            problems.push(`${key("jupyterPassword")} (secret) ${problem}`);
-        }
-        if (config.dask?.jupyter?.enabled === false) {
-            problems.push(`${key("jupyterPassword")} (secret) is set but ${key("dask.jupyter.enabled")} is false`);
-        }
-    }
-    if (config.secretEnv?.jupyter !== undefined && config.dask?.jupyter?.enabled === false) {
-        problems.push(`${key("secretEnv.jupyter")} (secret) is set but ${key("dask.jupyter.enabled")} is false`);
+    if (config.target !== "eks" && config.eks !== undefined) {
+        problems.push(`${key("eks")} (set) only applies to target eks; target is ${config.target}`);
     }
     return problems;
 }
@@ -312,44 +209,43 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
         const key = fullKey.slice(prefix.length);
         input[key] = key === "jupyterPassword" ? text : parseValue(text);
     }
-    const secrets = secretProblems({ project: raw.project, input, secretKeys: raw.secretKeys, securePaths: raw.securePaths ?? [] });
+    const stackFile = raw.stackFile ?? { secure: [], plain: [] };
+    const secretKeys = secretConfigKeys(stackFile);
+    const secrets = secretProblems(raw.project, stackFile);
     if (secrets.misplaced.length > 0) {
         // Stop here: other checks would show the misplaced secret as a bad value.
         throw new StackConfigError(file, [...early, ...secrets.misplaced]);
     }
     early.push(...secrets.plaintext);
-    const parsed = stackSchema.safeParse(input);
-    if (!parsed.success) {
-        throw new StackConfigError(file, [...early, ...shapeProblems(parsed.error.issues, input, raw.project, raw.secretKeys)]);
+    const describe = (path: readonly PropertyKey[], value: unknown) =>
+        // A value under a key that holds a secret is described, never shown.
+        secretKeys.includes(`${raw.project}:${String(path[0])}`) ? SECRET : value;
+    const shape = schemaIssues(stackSchema, input, { describe, noun: "setting" });
+    if (shape.length > 0) {
+        throw new StackConfigError(file, [...early, ...shape.map((issue) => configLine(issue, raw.project, (p) => p))]);
     }
-    const config = parsed.data;
-    const problems = [...early, ...crossChecks(config, raw.project, raw.env ?? process.env)];
+    const config = stackSchema.parse(input);
+    const env = raw.env ?? process.env;
+    const plain = (value: string) => value;
+    const target: StackSettings["target"] = config.target === "eks"
+        ? { kind: "eks", args: config.eks ?? {} }
+        : { kind: "kubeconfig", args: kubeconfigArgs(config, env) };
+    const metricsServer = config.metricsServer ?? {};
+    // Each component's own checks, on the args it will get (with the secrets still plain, to check them).
+    const problems = [
+        ...early,
+        ...stackProblems(config, raw.project),
+        ...(target.kind === "eks"
+            ? validateEksTargetArgs(target.args).map((i) => configLine(i, raw.project, (p) => `eks.${p}`))
+            : validateKubeconfigTargetArgs(target.args, env).map((i) => configLine(i, raw.project, (p) => `kubeconfig.${p}`))),
+        ...validateDaskClusterArgs(daskArgs(config, plain)).map((i) => configLine(i, raw.project, daskConfigPath)),
+        ...validateMetricsServerArgs(metricsServer).map((i) => configLine(i, raw.project, (p) => `metricsServer.${p}`)),
+    ];
     if (config.target === "eks" && raw.values["aws:region"] === undefined) {
         problems.push("aws:region (unset) is required for target eks: `pulumi config set aws:region us-west-2`");
     }
     if (problems.length > 0) {
         throw new StackConfigError(file, problems);
     }
-
-    const autoscalingOn = config.autoscaling?.enabled !== false;
-    const { enabled: _enabled, ...autoscaler } = config.autoscaling ?? {};
-    return {
-        target: config.target === "eks"
-            ? { kind: "eks", args: config.eks ?? {} }
-            : { kind: "kubeconfig", args: kubeconfigArgs(config, raw.env ?? process.env) },
-        dask: withSecretEnv({ ...config.dask, workers: { ...config.dask?.workers, autoscaled: autoscalingOn } }, config.secretEnv),
-        jupyterPassword: config.jupyterPassword,
-        metricsServer: config.metricsServer ?? {},
-        autoscaling: autoscalingOn ? autoscaler : undefined,
-    };
-}
-
-/** The DaskCluster args with the secret environment added where it goes. */
-function withSecretEnv(dask: DaskClusterArgs, secretEnv: StackShape["secretEnv"]): DaskClusterArgs {
-    return {
-        ...dask,
-        workers: { ...dask.workers, ...(secretEnv?.workers !== undefined ? { secretEnv: secretEnv.workers } : {}) },
-        // With Jupyter off, the stack check reports secretEnv.jupyter under its own key.
-        ...(secretEnv?.jupyter !== undefined && dask.jupyter?.enabled !== false ? { jupyter: { ...dask.jupyter, secretEnv: secretEnv.jupyter } } : {}),
-    };
+    return { target, dask: daskArgs(config, (value) => pulumi.secret(value)), metricsServer };
 }

@@ -9,12 +9,18 @@ export interface Registered {
     transforms: pulumi.ResourceTransform[];
     /** URNs this resource waits for (its dependsOn and input dependencies). */
     dependencies: string[];
+    /** URN of its parent ("" for the stack's own resources). */
+    parent: string;
+    /** Its aliases, as the engine gets them: `{ name, type, parentUrn, noParent }` specs. */
+    aliases: { name?: string; type?: string; parentUrn?: string; noParent?: boolean }[];
 }
 
 interface RegisterRequest {
     getType(): string;
     getName(): string;
     getDependenciesList(): string[];
+    getParent(): string;
+    getAliasesList(): { getSpec?(): unknown; toObject(): { spec?: { name?: string; type?: string; parenturn?: string; noparent?: boolean } } }[];
 }
 
 /** Outputs the engine would add for types whose outputs are not their inputs. */
@@ -51,7 +57,7 @@ function providerOutputs(type: string, name: string, inputs: Record<string, any>
  * call fails the test: nothing here should invoke a provider.
  */
 export function installMocks(project = "daskk8s", stack = "test", registered: Registered[] = []): Registered[] {
-    const dependencies = new Map<string, string[]>();
+    const dependencies = new Map<string, Pick<Registered, "dependencies" | "parent" | "aliases">>();
     pulumi.runtime.setMocks({
         newResource(args) {
             registered.push({
@@ -60,7 +66,7 @@ export function installMocks(project = "daskk8s", stack = "test", registered: Re
                 inputs: args.inputs,
                 provider: args.provider,
                 transforms: (args as { transforms?: pulumi.ResourceTransform[] }).transforms ?? [],
-                dependencies: dependencies.get(`${args.type}::${args.name}`) ?? [],
+                ...(dependencies.get(`${args.type}::${args.name}`) ?? { dependencies: [], parent: "", aliases: [] }),
             });
             return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs) } };
         },
@@ -68,12 +74,19 @@ export function installMocks(project = "daskk8s", stack = "test", registered: Re
             throw new Error(`unexpected provider call ${args.token}(${JSON.stringify(args.inputs)})`);
         },
     }, project, stack, false, "organization");
-    // The mock interface does not pass dependencies on; read them off the
-    // registration request before the mock monitor handles it.
+    // The mock interface does not pass dependencies, parents or aliases on;
+    // read them off the registration request before the mock monitor handles it.
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, callback: unknown): unknown };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, callback) => {
-        dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+        dependencies.set(`${req.getType()}::${req.getName()}`, {
+            dependencies: req.getDependenciesList(),
+            parent: req.getParent(),
+            aliases: req.getAliasesList().map((alias) => {
+                const spec = alias.toObject().spec ?? {};
+                return { name: spec.name, type: spec.type, parentUrn: spec.parenturn, noParent: spec.noparent };
+            }),
+        });
         return register(req, callback);
     };
     return registered;

@@ -7,13 +7,35 @@ import * as pulumi from "@pulumi/pulumi";
 import { Registered, applyTransforms, find, installMocks, promiseOf, secretInput, settle } from "./mocks";
 import { stackFileConfig, writeKubeconfig } from "./stackConfig";
 import { FakeApiServer, startFakeApiServer } from "./fakeApiServer";
+import { stringify } from "yaml";
 
 type Program = Record<string, pulumi.Output<any> | undefined>;
+
+/**
+ * Runs `run` while the stack file of `stack` (which no committed stack uses)
+ * stores the given values encrypted: the program reads which values are
+ * secret from there. The decrypted values go to setAllConfig as usual.
+ */
+async function withSecureValues<T>(stack: string, securePaths: string[], run: () => Promise<T>): Promise<T> {
+    // Under mocks the program's root directory is the placeholder "rootDirectory" (relative to the test's directory).
+    installMocks("daskk8s", stack);
+    const dir = path.resolve(pulumi.getRootDirectory());
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    assert.ok(!fs.existsSync(dir), `${dir} must not exist`);
+    fs.mkdirSync(dir);
+    const nest = (keyPath: string) => keyPath.split(".").reverse().reduce<unknown>((inner, key) => ({ [key]: inner }), { secure: "v1:test" });
+    fs.writeFileSync(file, stringify({ config: Object.assign({}, ...securePaths.map(nest)) }));
+    try {
+        return await run();
+    } finally {
+        fs.rmSync(dir, { recursive: true });
+    }
+}
 const METRICS_API_PATH = "/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io";
 
 /** Runs index.ts as `pulumi up --stack <stack>` would, against mocks. */
-async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = []): Promise<{ registered: Registered[]; outputs: Program }> {
-    pulumi.runtime.setAllConfig(config, secretKeys);
+async function runProgram(stack: string, config: Record<string, string>): Promise<{ registered: Registered[]; outputs: Program }> {
+    pulumi.runtime.setAllConfig(config);
     const registered = installMocks("daskk8s", stack);
     const entry = require.resolve("../index");
     delete require.cache[entry];
@@ -24,8 +46,8 @@ async function runProgram(stack: string, config: Record<string, string>, secretK
 }
 
 /** Runs index.ts expecting it to fail; returns the error and what was registered before it. */
-async function runFailing(stack: string, config: Record<string, string>, secretKeys: string[] = []): Promise<{ error: Error; registered: Registered[] }> {
-    pulumi.runtime.setAllConfig(config, secretKeys);
+async function runFailing(stack: string, config: Record<string, string>): Promise<{ error: Error; registered: Registered[] }> {
+    pulumi.runtime.setAllConfig(config);
     const registered = installMocks("daskk8s", stack);
     const entry = require.resolve("../index");
     delete require.cache[entry];
@@ -79,12 +101,19 @@ describe("the program under Pulumi.minikube.yaml", () => {
         assert.deepEqual(find(registered, "kubernetes:helm.sh/v4:Chart", "metrics-server-chart").inputs.values.args, ["--kubelet-insecure-tls"]);
     });
 
-    it("autoscales the chart's worker Deployment 1-3 at 70% CPU, after the metrics server, without writing replicas", async () => {
-        const hpa = find(registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "workers-hpa");
+    it("autoscales the chart's worker Deployment 1-3 at 70% CPU through DaskCluster, without writing replicas, keeping the HPA's old URN", async () => {
+        const autoscaler = find(registered, "daskk8s:index:WorkerAutoscaler", "dask-workers");
+        assert.match(autoscaler.parent, /::daskk8s:index:DaskCluster::dask$/);
+        // The engine runs the stack's transforms; here they run by hand.
+        let opts: pulumi.ResourceOptions = {};
+        for (const transform of find(registered, "daskk8s:index:DaskCluster", "dask").transforms) {
+            opts = (await transform({ custom: false, type: "daskk8s:index:WorkerAutoscaler", name: "dask-workers", props: {}, opts }))?.opts ?? opts;
+        }
+        assert.deepEqual(opts.aliases, [{ name: "workers", parent: pulumi.rootStackResource }]);
+        const hpa = find(registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "dask-workers-hpa");
         assert.deepEqual(hpa.inputs.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "dask-worker" });
         assert.deepEqual([hpa.inputs.spec.minReplicas, hpa.inputs.spec.maxReplicas], [1, 3]);
         assert.equal(hpa.inputs.spec.metrics[0].resource.target.averageUtilization, 70);
-        assert.ok(hpa.dependencies.some((urn) => urn.endsWith("::metrics-server-chart")), `HPA waits for the metrics server: ${hpa.dependencies}`);
         const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "dask-chart");
         assert.equal("replicas" in (await applyTransforms(chart, renderedWorker())).spec, false);
     });
@@ -107,7 +136,7 @@ describe("the program under Pulumi.local.yaml", () => {
     it("targets the local cluster's context and uses its metrics server instead of deploying one", () => {
         assert.equal(find(registered, "pulumi:providers:kubernetes", "cluster-provider").inputs.context, "kwok-daskk8s");
         assert.deepEqual(registered.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart").map((r) => r.name), ["dask-chart"], "no metrics-server chart");
-        assert.ok(find(registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "workers-hpa"));
+        assert.ok(find(registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "dask-workers-hpa"));
     });
 
     it("places scheduler, workers and Jupyter on the real node (its label, tolerating its taint) as NodePorts", () => {
@@ -161,8 +190,8 @@ describe("the program with bad config", () => {
 
     it("refuses a secret inside daskk8s:dask before registering any resource, never echoing it", async () => {
         const config = { ...stackFileConfig("minikube"), "daskk8s:dask": JSON.stringify({ workers: { env: { API_TOKEN: "tok-in-dask-1" } } }) };
-        const { error, registered } = await runFailing("minikube", config, ["daskk8s:dask"]);
-        assert.match(error.message, /daskk8s:dask \(secret\) holds a value set with --secret[\s\S]*secrets go in daskk8s:jupyterPassword and daskk8s:secretEnv only/);
+        const { error, registered } = await withSecureValues("unit-secrets", ["daskk8s:dask.workers.env.API_TOKEN"], () => runFailing("unit-secrets", config));
+        assert.match(error.message, /daskk8s:dask\.workers\.env\.API_TOKEN \(secret\) holds a value set with --secret[\s\S]*secrets go in daskk8s:jupyterPassword and daskk8s:secretEnv only/);
         assert.ok(!error.message.includes("tok-in-dask-1"));
         assert.deepEqual(registered.map((r) => r.name), []);
     });
@@ -221,17 +250,17 @@ describe("the program with bad config", () => {
         const { registered } = await runProgram("minikube", config);
         const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "dask-worker", annotations: { a: "b" } } };
         // Transforms of a component apply to everything below it (the charts' objects too).
-        for (const [type, name] of [["daskk8s:index:DaskCluster", "dask"], ["daskk8s:index:MetricsServer", "metrics-server"], ["daskk8s:index:WorkerAutoscaler", "workers"]]) {
+        for (const [type, name] of [["daskk8s:index:DaskCluster", "dask"], ["daskk8s:index:MetricsServer", "metrics-server"]]) {
             const component = find(registered, type, name);
             assert.deepEqual((await applyTransforms(component, deployment)).metadata.annotations, { a: "b", "pulumi.com/patchForce": "true" }, name);
         }
         const plain = await runProgram("minikube", stackFileConfig("minikube"));
-        assert.deepEqual(find(plain.registered, "daskk8s:index:DaskCluster", "dask").transforms, [], "off by default");
+        assert.deepEqual(find(plain.registered, "daskk8s:index:MetricsServer", "metrics-server").transforms, [], "off by default");
     });
 
     it("carries daskk8s:secretEnv into a Kubernetes Secret the workers reference", async () => {
         const config = { ...stackFileConfig("minikube"), "daskk8s:secretEnv": JSON.stringify({ workers: { API_TOKEN: "tok-env-1" } }) };
-        const { registered } = await runProgram("minikube", config, ["daskk8s:secretEnv"]);
+        const { registered } = await withSecureValues("unit-secrets", ["daskk8s:secretEnv.workers.API_TOKEN"], () => runProgram("unit-secrets", config));
         const secret = find(registered, "kubernetes:core/v1:Secret", "dask-worker-env");
         assert.deepEqual(secretInput(secret.inputs.stringData), { API_TOKEN: "tok-env-1" });
         const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "dask-chart");
@@ -241,7 +270,7 @@ describe("the program with bad config", () => {
 
     it("uses a secret Jupyter password from config", async () => {
         const config = { ...stackFileConfig("minikube"), "daskk8s:jupyterPassword": "correct horse battery" };
-        const { registered, outputs } = await runProgram("minikube", config, ["daskk8s:jupyterPassword"]);
+        const { registered, outputs } = await withSecureValues("unit-secrets", ["daskk8s:jupyterPassword"], () => runProgram("unit-secrets", config));
         assert.equal(registered.filter((r) => r.name === "dask-jupyter-password").length, 0);
         assert.equal(await promiseOf(outputs.jupyterPassword!), "correct horse battery");
         assert.equal(await pulumi.isSecret(outputs.jupyterPassword!), true);

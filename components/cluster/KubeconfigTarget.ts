@@ -5,7 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { parse } from "yaml";
 import { ArgIssue, IssueList, throwIfInvalid } from "../common/validation";
-import { AdoptionArgs, adoptionTransforms, patchForce } from "./adoption";
+import { z } from "zod";
+import { anyText, schemaIssues } from "../common/settings";
+import { AdoptionArgs, adoptExistingSetting, adoptionTransforms, patchForce } from "./adoption";
 
 export interface KubeconfigTargetArgs extends AdoptionArgs {
     /**
@@ -17,6 +19,19 @@ export interface KubeconfigTargetArgs extends AdoptionArgs {
     /** Context to use, e.g. `minikube`. @default the file's current-context */
     context?: string;
 }
+
+/** Every KubeconfigTarget argument. */
+export const kubeconfigTargetSettings = z.strictObject({
+    kubeconfigPath: anyText({
+        description: "Kubeconfig to read (a leading `~` is your home directory in stack config); its content is kept as a Pulumi secret.",
+        defaultText: "the first file in `$KUBECONFIG`, else `~/.kube/config`",
+    }),
+    context: anyText({
+        description: "Context to use; a context that is not in the file is an error listing those that are.",
+        defaultText: "the file's current-context (`minikube` for target `minikube`)",
+    }),
+    adoptExisting: adoptExistingSetting,
+});
 
 /** The kubeconfig file the args point at. */
 export function kubeconfigFile(args: KubeconfigTargetArgs, env: NodeJS.ProcessEnv = process.env): string {
@@ -51,6 +66,10 @@ function readKubeconfig(file: string): { view: KubeconfigView; problem?: string 
 /** Reads the kubeconfig once: its problems, its content and the context to use. */
 function inspectKubeconfig(args: KubeconfigTargetArgs, env: NodeJS.ProcessEnv): { issues: ArgIssue[]; view: KubeconfigView; context?: string } {
     const issues = new IssueList();
+    issues.issues.push(...schemaIssues(kubeconfigTargetSettings, args));
+    if (issues.issues.length > 0) {
+        return { issues: issues.issues, view: { file: "", contexts: [] } };
+    }
     const file = kubeconfigFile(args, env);
     const { view, problem } = readKubeconfig(file);
     if (problem !== undefined) {

@@ -11,6 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { withAnnotation } from "../common/annotations";
+import { flag } from "../common/settings";
 
 /** The provider's per-object switch for forcing server-side apply conflicts. */
 export const PATCH_FORCE_ANNOTATION = "pulumi.com/patchForce";
@@ -30,6 +31,13 @@ export interface AdoptionArgs {
      */
     adoptExisting?: boolean;
 }
+
+/** The `adoptExisting` setting. */
+export const adoptExistingSetting = flag({
+    description: "Take over Kubernetes objects of the same name that exist already, also fields another manager set (server-side apply with force); " +
+        "for one run after an interrupted one, see docs/operations.md, \"If a run was interrupted\".",
+    default: false,
+});
 
 /**
  * Adds the force annotation to every Kubernetes object (not to charts and

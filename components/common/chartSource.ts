@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as k8s from "@pulumi/kubernetes";
+import { anyText, group, matching } from "./settings";
 import { IssueList } from "./validation";
 
 /**
@@ -24,7 +25,18 @@ export interface ChartSource {
     path?: string;
 }
 
-/** Checks a chart source; `prefix` is the argument's path, e.g. `chart`. */
+/** The settings of a chart source; `defaultChart` says which chart and version the default is. */
+export function chartSourceSettings(defaultChart: string) {
+    return group({
+        repository: matching(/^(https?|oci):\/\/\S+$/, "an http(s):// or oci:// URL", { description: "Chart repository URL.", defaultText: "the chart's upstream repository" }),
+        version: matching(/^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/, "an exact chart version such as 1.2.3 (ranges would let the chart change under you)", {
+            description: "Chart version (exact versions only).", defaultText: "the version this component is tested with",
+        }),
+        path: anyText({ description: "A local chart (`.tgz` or directory) instead; nothing is downloaded (air-gapped installs)." }),
+    }, { description: "Where the chart comes from.", defaultText: defaultChart });
+}
+
+/** Checks what the settings cannot: a local chart alone, and that it exists. `prefix` is the argument's path, e.g. `chart`. */
 export function checkChartSource(issues: IssueList, prefix: string, source: ChartSource | undefined): void {
     if (source === undefined) {
         return;
@@ -38,13 +50,6 @@ export function checkChartSource(issues: IssueList, prefix: string, source: Char
         } else if (fs.statSync(source.path).isFile() && !source.path.endsWith(".tgz")) {
             issues.add(`${prefix}.path`, source.path, "must be a packaged chart (.tgz) or a chart directory");
         }
-        return;
-    }
-    if (source.repository !== undefined && !/^(https?|oci):\/\/\S+$/.test(source.repository)) {
-        issues.add(`${prefix}.repository`, source.repository, "must be an http(s):// or oci:// URL");
-    }
-    if (source.version !== undefined && !/^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/.test(source.version)) {
-        issues.add(`${prefix}.version`, source.version, "must be an exact chart version such as 1.2.3 (ranges would let the chart change under you)");
     }
 }
 

@@ -13,12 +13,10 @@ import { Claim, claimIssues } from "../common/claims";
 import { OWNER_ANNOTATION, stackOwner } from "../common/ownership";
 import { GeneratedText } from "./GeneratedText";
 import { parseQuantity } from "../common/quantity";
+import { WorkerAutoscaler, WorkerAutoscalingArgs } from "../scaling/WorkerAutoscaler";
+import { DASK_CHART, DASK_CLUSTER_DEFAULTS as D, SIDE_RESOURCES, WORKER_RESOURCES } from "./daskClusterSettings";
 
-/**
- * The dask chart this component is written and tested against (app version
- * 2024.1.0). Newer charts may rename values; change it together with the tests.
- */
-export const DASK_CHART = { name: "dask", repository: "https://helm.dask.org", version: "2024.1.1" };
+export { DASK_CHART };
 
 /** The Dask images. One tag for scheduler, workers and notebook. */
 export interface DaskImageArgs {
@@ -39,15 +37,15 @@ export interface DaskImageArgs {
 
 /** The Dask workers. */
 export interface DaskWorkersArgs {
-    /** Number of workers when no autoscaler manages them. @default 3 */
+    /** Number of workers when `autoscaling` is not set. @default 3 */
     replicas?: number;
     /**
-     * Set when a HorizontalPodAutoscaler owns the replica count: the worker
-     * Deployment is then applied without `spec.replicas`, so `pulumi up` does
-     * not reset what the autoscaler chose.
-     * @default false
+     * A CPU-based HorizontalPodAutoscaler for the workers (a WorkerAutoscaler
+     * child). While set, the worker Deployment is applied without
+     * `spec.replicas`, so `pulumi up` never resets what the autoscaler chose.
+     * @default no autoscaler: `replicas` workers
      */
-    autoscaled?: boolean;
+    autoscaling?: WorkerAutoscalingArgs;
     /**
      * Requests and limits per worker, merged over the defaults. A CPU request
      * is always set: CPU-based autoscaling cannot work without one.
@@ -137,8 +135,6 @@ export interface DaskClusterArgs {
     values?: Record<string, any>;
 }
 
-const SIDE_RESOURCES: ContainerResources = { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } };
-const WORKER_RESOURCES: ContainerResources = { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "1", memory: "4Gi" } };
 
 /** Requests and limits with the defaults filled in field by field. */
 export function withDefaults(given: ContainerResources | undefined, defaults: ContainerResources): ContainerResources {
@@ -170,6 +166,8 @@ export class DaskCluster extends pulumi.ComponentResource {
     public readonly jupyter: pulumi.Output<ServiceEndpoint | undefined>;
     /** Name of the worker Deployment (what an autoscaler targets). */
     public readonly workerDeploymentName: pulumi.Output<string>;
+    /** Name of the workers' HorizontalPodAutoscaler; undefined without `workers.autoscaling`. */
+    public readonly workerAutoscalerName: pulumi.Output<string | undefined>;
     /** The Jupyter password (secret); undefined when Jupyter is disabled. */
     public readonly jupyterPassword: pulumi.Output<string | undefined>;
     /** The image tag running everywhere (use the same Dask version in clients). */
@@ -177,8 +175,8 @@ export class DaskCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: DaskClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         throwIfInvalid("DaskCluster", name, validateDaskClusterArgs(args));
-        const namespaceName = args.namespace ?? "dask";
-        const fullname = args.fullname ?? "dask";
+        const namespaceName = args.namespace ?? D.namespace;
+        const fullname = args.fullname ?? D.fullname;
         const claims: Claim[] = [{
             what: `dask release ${namespaceName}/${fullname}`, path: "fullname", value: fullname,
             rule: (earlier) => `is already used in namespace "${namespaceName}" of the same cluster by ${earlier}: the two would share ` +
@@ -200,7 +198,7 @@ export class DaskCluster extends pulumi.ComponentResource {
         const entrypoints = entrypointsFor(tag, args.image?.entrypoints)!;
         const workerResources = withDefaults(args.workers?.resources, WORKER_RESOURCES);
         const schedulerService = args.scheduler?.service ?? {};
-        const jupyterEnabled = args.jupyter?.enabled ?? true;
+        const jupyterEnabled = args.jupyter?.enabled ?? D.jupyterEnabled;
         const jupyterService = args.jupyter?.service ?? {};
 
         const namespace = args.createNamespace === false
@@ -253,11 +251,11 @@ export class DaskCluster extends pulumi.ComponentResource {
                 tag,
             },
             scheduler: {
-                serviceType: schedulerService.type ?? "ClusterIP",
+                serviceType: schedulerService.type ?? D.serviceType,
                 resources: withDefaults(args.scheduler?.resources, SIDE_RESOURCES),
             },
             workers: {
-                replicas: args.workers?.replicas ?? 3,
+                replicas: args.workers?.replicas ?? D.workerReplicas,
                 resources: workerResources,
                 threads: args.workers?.threads ?? defaultThreads(workerResources),
                 env: args.workers?.env ?? {},
@@ -265,7 +263,7 @@ export class DaskCluster extends pulumi.ComponentResource {
             },
             packages: args.packages ?? {},
             jupyter: jupyterLogin && {
-                serviceType: jupyterService.type ?? "ClusterIP",
+                serviceType: jupyterService.type ?? D.serviceType,
                 resources: withDefaults(args.jupyter?.resources, SIDE_RESOURCES),
                 passwordSecretName: jupyterLogin.secret.metadata.name,
                 loginRevision: jupyterLogin.secret.metadata.resourceVersion,
@@ -282,7 +280,7 @@ export class DaskCluster extends pulumi.ComponentResource {
             transforms: [daskObjectTransform({
                 fullname,
                 entrypoints,
-                omitWorkerReplicas: args.workers?.autoscaled ?? false,
+                omitWorkerReplicas: args.workers?.autoscaling !== undefined,
                 sourceRanges: {
                     scheduler: schedulerService.loadBalancerSourceRanges,
                     jupyter: jupyterService.loadBalancerSourceRanges,
@@ -295,12 +293,18 @@ export class DaskCluster extends pulumi.ComponentResource {
         this.namespace = namespaceOutput;
         this.schedulerAddress = inCluster(`${fullname}-scheduler`, 8786, "tcp");
         this.dashboard = serviceEndpoint(chart.resources, `${fullname}-scheduler`, `${fullname}-webui`,
-            inCluster(`${fullname}-scheduler`, 80, "http"), schedulerService.type ?? "ClusterIP");
+            inCluster(`${fullname}-scheduler`, 80, "http"), schedulerService.type ?? D.serviceType);
         this.jupyter = jupyterEnabled
-            ? serviceEndpoint(chart.resources, `${fullname}-jupyter`, `${fullname}-jupyter`, inCluster(`${fullname}-jupyter`, 80, "http"), jupyterService.type ?? "ClusterIP")
+            ? serviceEndpoint(chart.resources, `${fullname}-jupyter`, `${fullname}-jupyter`, inCluster(`${fullname}-jupyter`, 80, "http"), jupyterService.type ?? D.serviceType)
             : pulumi.output<ServiceEndpoint | undefined>(undefined);
         // Known at preview time, so a reviewer sees what an autoscaler targets.
         this.workerDeploymentName = pulumi.output(`${fullname}-worker`);
+        const autoscaler = args.workers?.autoscaling && new WorkerAutoscaler(`${name}-workers`, {
+            ...args.workers.autoscaling,
+            namespace: namespaceOutput,
+            deploymentName: this.workerDeploymentName,
+        }, { parent: this, dependsOn: namespace ? [namespace] : [] });
+        this.workerAutoscalerName = autoscaler ? autoscaler.hpaName : pulumi.output<string | undefined>(undefined);
         this.jupyterPassword = jupyterLogin ? pulumi.secret(jupyterLogin.password) : pulumi.output<string | undefined>(undefined);
         this.imageTag = pulumi.output(tag);
         this.registerOutputs({
@@ -309,6 +313,7 @@ export class DaskCluster extends pulumi.ComponentResource {
             dashboard: this.dashboard,
             jupyter: this.jupyter,
             workerDeploymentName: this.workerDeploymentName,
+            workerAutoscalerName: this.workerAutoscalerName,
             jupyterPassword: this.jupyterPassword,
             imageTag: this.imageTag,
         });

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { ChartSource, chartLocation, checkChartSource } from "../common/chartSource";
+import { z } from "zod";
+import { ChartSource, chartLocation, chartSourceSettings, checkChartSource } from "../common/chartSource";
+import { chartValues, flag, matching, oneOf, schemaIssues } from "../common/settings";
 import { deepMerge } from "../common/deepMerge";
 import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, SET, throwIfInvalid } from "../common/validation";
 import { claimIssues } from "../common/claims";
@@ -50,11 +52,32 @@ export interface MetricsServerArgs {
     values?: Record<string, any>;
 }
 
+/** The defaults of MetricsServer, in one place. */
+export const METRICS_SERVER_DEFAULTS = { mode: "chart", namespace: "kube-system", kubeletInsecureTls: false } as const;
+
+/** Every MetricsServer argument. */
+export const metricsServerSettings = z.strictObject({
+    mode: oneOf(["chart", "existing"], {
+        description: `\`chart\` deploys metrics-server ${METRICS_SERVER_CHART.version}; \`existing\` deploys nothing, for clusters that run one ` +
+            "(minikube's `metrics-server` addon, the EKS add-on): two would fight over the `v1beta1.metrics.k8s.io` APIService.",
+        default: METRICS_SERVER_DEFAULTS.mode,
+    }),
+    namespace: matching(DNS_LABEL, DNS_LABEL_TEXT, { description: "Namespace of the chart's objects.", default: METRICS_SERVER_DEFAULTS.namespace }),
+    kubeletInsecureTls: flag({
+        description: "Skip verifying kubelet serving certificates (`--kubelet-insecure-tls`); needed on minikube and kind only.",
+        default: METRICS_SERVER_DEFAULTS.kubeletInsecureTls,
+    }),
+    chart: chartSourceSettings(`metrics-server ${METRICS_SERVER_CHART.version} from its upstream repository`),
+    values: chartValues({ description: "metrics-server chart values deep-merged over the component's own.", default: {} }),
+});
+
 /** Every problem with MetricsServer args. */
 export function validateMetricsServerArgs(args: MetricsServerArgs): ArgIssue[] {
+    const settingIssues = schemaIssues(metricsServerSettings, args);
+    if (settingIssues.length > 0) {
+        return settingIssues;
+    }
     const issues = new IssueList();
-    issues.oneOf("mode", args.mode, ["chart", "existing"]);
-    issues.matches("namespace", args.namespace, DNS_LABEL, DNS_LABEL_TEXT);
     checkChartSource(issues, "chart", args.chart);
     if (args.mode === "existing") {
         for (const key of ["namespace", "kubeletInsecureTls", "chart", "values"] as const) {
@@ -90,7 +113,7 @@ export class MetricsServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: MetricsServerArgs, opts?: pulumi.ComponentResourceOptions) {
         throwIfInvalid("MetricsServer", name, validateMetricsServerArgs(args));
-        const mode = args.mode ?? "chart";
+        const mode = args.mode ?? METRICS_SERVER_DEFAULTS.mode;
         // The chart's APIService, ClusterRoles and bindings are cluster-wide.
         throwIfInvalid("MetricsServer", name, mode !== "chart" ? [] : claimIssues([{
             what: "metrics-server chart", path: "mode", value: mode,
@@ -104,8 +127,8 @@ export class MetricsServer extends pulumi.ComponentResource {
             const chart = new k8s.helm.v4.Chart(`${name}-chart`, {
                 ...chartLocation(METRICS_SERVER_CHART.name, METRICS_SERVER_CHART, args.chart),
                 name: "metrics-server",
-                namespace: args.namespace ?? "kube-system",
-                values: pulumi.output(args.kubeletInsecureTls ?? false).apply((insecure) => deepMerge({
+                namespace: args.namespace ?? METRICS_SERVER_DEFAULTS.namespace,
+                values: pulumi.output(args.kubeletInsecureTls ?? METRICS_SERVER_DEFAULTS.kubeletInsecureTls).apply((insecure) => deepMerge({
                     fullnameOverride: "metrics-server",
                     args: insecure ? ["--kubelet-insecure-tls"] : [],
                 }, args.values)),

@@ -1,10 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { z } from "zod";
 import { ArgIssue, IssueList, throwIfInvalid } from "../common/validation";
+import { group, schemaIssues, wholeNumber } from "../common/settings";
+
+/** The defaults, in one place: the checks, the HPA and the docs read them here. */
+export const WORKER_AUTOSCALING_DEFAULTS = {
+    minReplicas: 1,
+    maxReplicas: 3,
+    targetCpuUtilization: 70,
+    scaleDown: { stabilizationWindowSeconds: 300, podsPerPeriod: 1, periodSeconds: 60 },
+} as const;
 
 /** How fast workers are removed. Dask loses in-memory results of removed workers. */
 export interface ScaleDownArgs {
-    /** Seconds of consistently lower load before any worker is removed. @default 300 */
+    /** Seconds of consistently lower load before any worker is removed (0 to 3600). @default 300 */
     stabilizationWindowSeconds?: pulumi.Input<number>;
     /** At most this many workers are removed per `periodSeconds`. @default 1 */
     podsPerPeriod?: pulumi.Input<number>;
@@ -12,14 +22,11 @@ export interface ScaleDownArgs {
     periodSeconds?: pulumi.Input<number>;
 }
 
-export interface WorkerAutoscalerArgs {
-    /** Namespace of the worker Deployment. */
-    namespace: pulumi.Input<string>;
-    /** Name of the worker Deployment: pass `DaskCluster.workerDeploymentName`. */
-    deploymentName: pulumi.Input<string>;
+/** How the worker count follows the load (DaskCluster's `workers.autoscaling`). */
+export interface WorkerAutoscalingArgs {
     /** Fewest workers. @default 1 */
     minReplicas?: pulumi.Input<number>;
-    /** Most workers. @default 3 */
+    /** Most workers; not below `minReplicas`. @default 3 */
     maxReplicas?: pulumi.Input<number>;
     /**
      * Average CPU use across workers, in percent of their CPU request, that the
@@ -31,23 +38,54 @@ export interface WorkerAutoscalerArgs {
     scaleDown?: ScaleDownArgs;
 }
 
+export interface WorkerAutoscalerArgs extends WorkerAutoscalingArgs {
+    /** Namespace of the worker Deployment. */
+    namespace: pulumi.Input<string>;
+    /** Name of the worker Deployment: pass `DaskCluster.workerDeploymentName`. */
+    deploymentName: pulumi.Input<string>;
+}
+
+const D = WORKER_AUTOSCALING_DEFAULTS;
+
+/** Type, range, default and description of each autoscaling setting. */
+export const workerAutoscalingSettings = z.strictObject({
+    minReplicas: wholeNumber({ min: 1 }, { description: "Fewest workers.", default: D.minReplicas }),
+    maxReplicas: wholeNumber({ min: 1 }, { description: "Most workers; not below `minReplicas`.", default: D.maxReplicas }),
+    targetCpuUtilization: wholeNumber({ min: 1, max: 100 }, {
+        description: "Average CPU use across workers, in percent of their CPU request, that the autoscaler aims for.",
+        default: D.targetCpuUtilization,
+    }),
+    scaleDown: group({
+        stabilizationWindowSeconds: wholeNumber({ min: 0, max: 3600 }, {
+            description: "Seconds of consistently lower load before any worker is removed.",
+            default: D.scaleDown.stabilizationWindowSeconds,
+        }),
+        podsPerPeriod: wholeNumber({ min: 1 }, { description: "At most this many workers are removed per `periodSeconds`.", default: D.scaleDown.podsPerPeriod }),
+        periodSeconds: wholeNumber({ min: 1, max: 1800 }, { description: "Length of a scale-down period, in seconds.", default: D.scaleDown.periodSeconds }),
+    }),
+});
+
+/** Every problem with autoscaling settings (values known at program time). */
+export function validateWorkerAutoscalingArgs(args: WorkerAutoscalingArgs): ArgIssue[] {
+    const issues = new IssueList();
+    issues.issues.push(...schemaIssues(workerAutoscalingSettings, args));
+    if (issues.issues.length === 0) {
+        issues.notAbove("minReplicas", args.minReplicas ?? D.minReplicas, "maxReplicas", args.maxReplicas ?? D.maxReplicas);
+    }
+    return issues.issues;
+}
+
 /** Every problem with WorkerAutoscaler args (values known at program time). */
 export function validateWorkerAutoscalerArgs(args: WorkerAutoscalerArgs): ArgIssue[] {
-    const issues = new IssueList();
-    issues.wholeNumber("minReplicas", args.minReplicas, 1);
-    issues.wholeNumber("maxReplicas", args.maxReplicas, 1);
-    issues.notAbove("minReplicas", args.minReplicas ?? 1, "maxReplicas", args.maxReplicas ?? 3);
-    issues.wholeNumber("targetCpuUtilization", args.targetCpuUtilization, 1, 100);
-    issues.wholeNumber("scaleDown.stabilizationWindowSeconds", args.scaleDown?.stabilizationWindowSeconds, 0, 3600);
-    issues.wholeNumber("scaleDown.podsPerPeriod", args.scaleDown?.podsPerPeriod, 1);
-    issues.wholeNumber("scaleDown.periodSeconds", args.scaleDown?.periodSeconds, 1, 1800);
-    return issues.issues;
+    const { namespace: _namespace, deploymentName: _deploymentName, ...autoscaling } = args;
+    return validateWorkerAutoscalingArgs(autoscaling);
 }
 
 /**
  * A CPU-based `autoscaling/v2` HorizontalPodAutoscaler for the Dask workers,
- * with a slow, rate-limited scale-down. Order it after the metrics server
- * (`dependsOn`), and deploy the DaskCluster with `workers.autoscaled: true`.
+ * with a slow, rate-limited scale-down. DaskCluster creates one for its
+ * workers when `workers.autoscaling` is set (and then leaves their count to
+ * it); use this component directly only for other Deployments.
  */
 export class WorkerAutoscaler extends pulumi.ComponentResource {
     /** Name of the HorizontalPodAutoscaler. */
@@ -61,17 +99,17 @@ export class WorkerAutoscaler extends pulumi.ComponentResource {
             metadata: { name: args.deploymentName, namespace: args.namespace },
             spec: {
                 scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: args.deploymentName },
-                minReplicas: args.minReplicas ?? 1,
-                maxReplicas: args.maxReplicas ?? 3,
+                minReplicas: args.minReplicas ?? D.minReplicas,
+                maxReplicas: args.maxReplicas ?? D.maxReplicas,
                 metrics: [{
                     type: "Resource",
-                    resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuUtilization ?? 70 } },
+                    resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuUtilization ?? D.targetCpuUtilization } },
                 }],
                 behavior: {
                     scaleDown: {
-                        stabilizationWindowSeconds: args.scaleDown?.stabilizationWindowSeconds ?? 300,
+                        stabilizationWindowSeconds: args.scaleDown?.stabilizationWindowSeconds ?? D.scaleDown.stabilizationWindowSeconds,
                         selectPolicy: "Min",
-                        policies: [{ type: "Pods", value: args.scaleDown?.podsPerPeriod ?? 1, periodSeconds: args.scaleDown?.periodSeconds ?? 60 }],
+                        policies: [{ type: "Pods", value: args.scaleDown?.podsPerPeriod ?? D.scaleDown.podsPerPeriod, periodSeconds: args.scaleDown?.periodSeconds ?? D.scaleDown.periodSeconds }],
                     },
                 },
             },

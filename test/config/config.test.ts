@@ -3,15 +3,22 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { StackConfigError, loadStackConfig } from "../../config/index";
-import { secureValuePaths } from "../../config/secrets";
+import { StackFileValues, stackFileValues } from "../../config/secrets";
 import { stackFileConfig, writeKubeconfig } from "../stackConfig";
+import { promiseOf } from "../mocks";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-config-"));
 const env = { KUBECONFIG: writeKubeconfig(dir, ["minikube", "kind-ci"]) };
 
-function load(values: Record<string, string>, stack = "minikube", secretKeys: string[] = []) {
-    return loadStackConfig({ project: "daskk8s", stack, values, secretKeys, env });
+/** A stack file whose values at `secure` are encrypted and at `plain` are not. */
+function file(secure: string[], plain: string[] = []): StackFileValues {
+    return { secure, plain };
+}
+
+function load(values: Record<string, string>, stack = "minikube", secure: string[] = [], plain: string[] = []) {
+    return loadStackConfig({ project: "daskk8s", stack, values, stackFile: file(secure, plain), env });
 }
 
 function minikubeWith(overrides: Record<string, unknown>): Record<string, string> {
@@ -22,8 +29,8 @@ function minikubeWith(overrides: Record<string, unknown>): Record<string, string
     return values;
 }
 
-function assertRejects(values: Record<string, string>, expected: string, secretKeys: string[] = []) {
-    assert.throws(() => load(values, "minikube", secretKeys), (err: unknown) => {
+function assertRejects(values: Record<string, string>, expected: string, secure: string[] = [], plain: string[] = []) {
+    assert.throws(() => load(values, "minikube", secure, plain), (err: unknown) => {
         assert.ok(err instanceof StackConfigError, String(err));
         assert.ok(err.message.startsWith("Invalid stack configuration in Pulumi.minikube.yaml"), err.message);
         assert.ok(err.message.includes(expected), `expected "${expected}" in:\n${err.message}`);
@@ -37,23 +44,21 @@ describe("stack config: the committed stacks", () => {
         assert.deepEqual(s.target, { kind: "kubeconfig", args: { context: "minikube" } });
         assert.equal(s.dask.scheduler?.service?.type, "NodePort");
         assert.equal(s.dask.jupyter?.service?.type, "NodePort");
-        assert.equal(s.dask.workers?.autoscaled, true);
+        assert.deepEqual(s.dask.workers?.autoscaling, { minReplicas: 1, maxReplicas: 3, targetCpuUtilization: 70 });
         assert.deepEqual(s.metricsServer, { mode: "chart", kubeletInsecureTls: true });
-        assert.deepEqual(s.autoscaling, { minReplicas: 1, maxReplicas: 3, targetCpuUtilization: 70 });
     });
 
     it("dev: EKS with 1-4 nodes, LoadBalancers with source ranges, HPA 1-3", () => {
-        const s = loadStackConfig({ project: "daskk8s", stack: "dev", values: stackFileConfig("dev"), secretKeys: [], env });
+        const s = loadStackConfig({ project: "daskk8s", stack: "dev", values: stackFileConfig("dev"), env });
         assert.equal(s.target.kind, "eks");
         assert.deepEqual(s.target.args, { kubernetesVersion: "1.34", instanceTypes: ["t3.xlarge"], minNodes: 1, desiredNodes: 2, maxNodes: 4, nodeDiskSizeGb: 50 });
         assert.deepEqual(s.dask.scheduler?.service, { type: "LoadBalancer", loadBalancerSourceRanges: ["203.0.113.0/24"] });
-        assert.deepEqual(s.autoscaling, { minReplicas: 1, maxReplicas: 3, targetCpuUtilization: 70 });
+        assert.deepEqual(s.dask.workers?.autoscaling, { minReplicas: 1, maxReplicas: 3, targetCpuUtilization: 70 });
     });
 
     it("turns autoscaling off on request, so workers keep their replica count", () => {
         const s = load(minikubeWith({ autoscaling: { enabled: false }, dask: { workers: { replicas: 4 } } }));
-        assert.equal(s.autoscaling, undefined);
-        assert.deepEqual(s.dask.workers, { replicas: 4, autoscaled: false });
+        assert.deepEqual(s.dask.workers, { replicas: 4 });
     });
 
     it("accepts quantities written as numbers, as `pulumi config set --path ... 2` stores them", () => {
@@ -65,7 +70,7 @@ describe("stack config: the committed stacks", () => {
         const home = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-home-"));
         fs.mkdirSync(path.join(home, ".kube"));
         fs.copyFileSync(env.KUBECONFIG, path.join(home, ".kube", "config"));
-        const s = loadStackConfig({ project: "daskk8s", stack: "minikube", secretKeys: [], env: { HOME: home },
+        const s = loadStackConfig({ project: "daskk8s", stack: "minikube", env: { HOME: home },
             values: minikubeWith({ kubeconfig: { kubeconfigPath: "~/.kube/config" } }) });
         assert.deepEqual(s.target, { kind: "kubeconfig", args: { kubeconfigPath: path.join(home, ".kube", "config"), context: "minikube" } });
     });
@@ -75,23 +80,31 @@ describe("stack config: the committed stacks", () => {
         assert.equal(s.target.kind, "kubeconfig");
     });
 
-    it("passes a secret Jupyter password through", () => {
+    it("passes a secret Jupyter password through, as a Pulumi secret", async () => {
         const s = load(minikubeWith({ jupyterPassword: "a long password" }), "minikube", ["daskk8s:jupyterPassword"]);
-        assert.equal(s.jupyterPassword, "a long password");
+        const password = s.dask.jupyter?.password;
+        assert.ok(pulumi.Output.isInstance(password), "the password reaches DaskCluster as a Pulumi output");
+        assert.equal(await pulumi.isSecret(password), true);
+        assert.equal(await promiseOf(password), "a long password");
     });
 });
 
 describe("stack config: secrets stay secret or are refused", () => {
     const stackFile = (body: string) => `config:\n  daskk8s:target: minikube\n${body}`;
 
-    it("carries secretEnv into the DaskCluster args as secret environment for workers and Jupyter", () => {
-        const s = load(minikubeWith({ secretEnv: { workers: { API_TOKEN: "tok-1", PORT: 8080 }, jupyter: { NB: "nb-1" } } }), "minikube", ["daskk8s:secretEnv"]);
-        assert.deepEqual(s.dask.workers?.secretEnv, { API_TOKEN: "tok-1", PORT: "8080" });
-        assert.deepEqual(s.dask.jupyter?.secretEnv, { NB: "nb-1" });
+    it("carries secretEnv into the DaskCluster args as secret environment for workers and Jupyter", async () => {
+        const s = load(minikubeWith({ secretEnv: { workers: { API_TOKEN: "tok-1", PORT: 8080 }, jupyter: { NB: "nb-1" } } }), "minikube",
+            ["daskk8s:secretEnv.workers.API_TOKEN", "daskk8s:secretEnv.workers.PORT", "daskk8s:secretEnv.jupyter.NB"]);
+        const values = async (env: Record<string, pulumi.Input<string>> | undefined) => Object.fromEntries(await Promise.all(Object.entries(env ?? {}).map(async ([name, value]) => {
+            assert.equal(await pulumi.isSecret(pulumi.output(value)), true, `${name} is a Pulumi secret`);
+            return [name, await promiseOf(pulumi.output(value))];
+        })));
+        assert.deepEqual(await values(s.dask.workers?.secretEnv), { API_TOKEN: "tok-1", PORT: "8080" });
+        assert.deepEqual(await values(s.dask.jupyter?.secretEnv), { NB: "nb-1" });
     });
 
-    it("names every secure value of a stack file", () => {
-        assert.deepEqual(secureValuePaths(stackFile([
+    it("names every secure and every plain value of a stack file", () => {
+        assert.deepEqual(stackFileValues(stackFile([
             "  daskk8s:jupyterPassword:",
             "    secure: v1:abc",
             "  daskk8s:dask:",
@@ -102,15 +115,18 @@ describe("stack config: secrets stay secret or are refused", () => {
             "          secure: v1:def",
             "    packages:",
             "      pip: [a, {secure: v1:ghi}]",
-        ].join("\n"))), ["daskk8s:jupyterPassword", "daskk8s:dask.workers.env.API_TOKEN", "daskk8s:dask.packages.pip[1]"]);
-        assert.deepEqual(secureValuePaths(undefined), []);
-        assert.deepEqual(secureValuePaths("config: [unclosed"), []);
+        ].join("\n"))), {
+            secure: ["daskk8s:jupyterPassword", "daskk8s:dask.workers.env.API_TOKEN", "daskk8s:dask.packages.pip[1]"],
+            plain: ["daskk8s:target", "daskk8s:dask.workers.env.MODE", "daskk8s:dask.packages.pip[0]"],
+        });
+        assert.deepEqual(stackFileValues(undefined), { secure: [], plain: [] });
+        assert.deepEqual(stackFileValues("config: [unclosed"), { secure: [], plain: [] });
     });
 
     it("a secret inside an ordinary setting, naming the exact key and where it may go", () => {
         const values = minikubeWith({ dask: { workers: { env: { API_TOKEN: "tok-secret-1" } } } });
         assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "minikube", values, env,
-            secretKeys: ["daskk8s:dask"], securePaths: ["daskk8s:dask.workers.env.API_TOKEN"] }), (err: StackConfigError) => {
+            stackFile: file(["daskk8s:dask.workers.env.API_TOKEN"]) }), (err: StackConfigError) => {
             assert.ok(err instanceof StackConfigError);
             assert.equal(err.lines.length, 1, err.message);
             assert.equal(err.lines[0], "daskk8s:dask.workers.env.API_TOKEN (secret) holds a value set with --secret, which this setting would write " +
@@ -122,26 +138,33 @@ describe("stack config: secrets stay secret or are refused", () => {
         });
     });
 
-    it("a secret in any other setting, when the stack file cannot tell where", () => {
-        for (const [key, value] of [["eks", { tags: { team: "x" } }], ["metricsServer", { values: { token: "x" } }], ["kubeconfig", { context: "minikube" }]] as const) {
+    it("a secret in any other setting", () => {
+        for (const [key, value, secure] of [["eks", { tags: { team: "x" } }, "daskk8s:eks.tags.team"], ["metricsServer", { values: { token: "x" } }, "daskk8s:metricsServer.values.token"],
+            ["kubeconfig", { context: "minikube" }, "daskk8s:kubeconfig.context"]] as const) {
             const values = key === "eks" ? { ...stackFileConfig("dev"), "daskk8s:eks": JSON.stringify(value) } : minikubeWith({ [key]: value });
-            assert.throws(() => loadStackConfig({ project: "daskk8s", stack: key === "eks" ? "dev" : "minikube", values, env, secretKeys: [`daskk8s:${key}`] }),
-                (err: StackConfigError) => err.lines.some((l) => l.startsWith(`daskk8s:${key} (secret) holds a value set with --secret`)));
+            assert.throws(() => loadStackConfig({ project: "daskk8s", stack: key === "eks" ? "dev" : "minikube", values, env, stackFile: file([secure]) }),
+                (err: StackConfigError) => err.lines.some((l) => l.startsWith(`${secure} (secret) holds a value set with --secret`)));
         }
     });
 
     it("secret settings of the AWS provider are left to it", () => {
-        const s = loadStackConfig({ project: "daskk8s", stack: "dev", values: { ...stackFileConfig("dev"), "aws:secretKey": "x" }, env, secretKeys: ["aws:secretKey"] });
+        const s = loadStackConfig({ project: "daskk8s", stack: "dev", values: { ...stackFileConfig("dev"), "aws:secretKey": "x" }, env, stackFile: file(["aws:secretKey"]) });
         assert.equal(s.target.kind, "eks");
     });
 
     it("secretEnv stored in plaintext", () => assertRejects(minikubeWith({ secretEnv: { workers: { API_TOKEN: "tok" } } }),
-        "daskk8s:secretEnv is stored in plaintext: set each value with `pulumi config set --secret --path secretEnv.<workers|jupyter>.<NAME>`"));
+        "daskk8s:secretEnv.workers.API_TOKEN is stored in plaintext: set it with `pulumi config set --secret --path secretEnv.workers.API_TOKEN <value>`",
+        [], ["daskk8s:secretEnv.workers.API_TOKEN"]));
+
+    it("a secret setting that is not in the stack file (an ESC environment) is taken as it comes", () => {
+        const s = load(minikubeWith({ jupyterPassword: "from an environment" }));
+        assert.ok(pulumi.Output.isInstance(s.dask.jupyter?.password));
+    });
 
     it("one plaintext value among secret ones in secretEnv", () => {
         const values = minikubeWith({ secretEnv: { workers: { API_TOKEN: "tok", MODE: "plain" } } });
-        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "minikube", values, env, secretKeys: ["daskk8s:secretEnv"],
-            securePaths: ["daskk8s:secretEnv.workers.API_TOKEN"] }), (err: StackConfigError) => {
+        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "minikube", values, env,
+            stackFile: file(["daskk8s:secretEnv.workers.API_TOKEN"], ["daskk8s:secretEnv.workers.MODE"]) }), (err: StackConfigError) => {
             assert.deepEqual(err.lines, ["daskk8s:secretEnv.workers.MODE is stored in plaintext: set it with `pulumi config set --secret --path secretEnv.workers.MODE <value>`"]);
             return true;
         });
@@ -149,27 +172,27 @@ describe("stack config: secrets stay secret or are refused", () => {
 
     it("secret variables with bad names, or Jupyter's while Jupyter is off", () => {
         assertRejects(minikubeWith({ secretEnv: { workers: { "API-TOKEN": "x" } } }),
-            "daskk8s:secretEnv.workers.API-TOKEN (\"API-TOKEN\") must be an environment variable name", ["daskk8s:secretEnv"]);
+            "daskk8s:secretEnv.workers.API-TOKEN (\"API-TOKEN\") must be an environment variable name", ["daskk8s:secretEnv.workers.X"]);
         assertRejects(minikubeWith({ secretEnv: { workers: { TOKEN: "x" } }, dask: { workers: { env: { TOKEN: "y" } } } }),
-            "daskk8s:secretEnv.workers.TOKEN (secret) is also set in daskk8s:dask.workers.env.TOKEN", ["daskk8s:secretEnv"]);
+            "daskk8s:secretEnv.workers.TOKEN (secret) is also set in daskk8s:dask.workers.env.TOKEN", ["daskk8s:secretEnv.workers.X"]);
         assertRejects(minikubeWith({ secretEnv: { jupyter: { TOKEN: "x" } }, dask: { jupyter: { enabled: false } } }),
-            "daskk8s:secretEnv.jupyter (secret) is set but daskk8s:dask.jupyter.enabled is false", ["daskk8s:secretEnv"]);
+            "daskk8s:dask.jupyter.enabled (false) is false, yet daskk8s:jupyterPassword, daskk8s:dask.jupyter.service or daskk8s:secretEnv.jupyter is set", ["daskk8s:secretEnv.workers.X"]);
     });
 
     it("a secret that also breaks its setting's own rule is refused as a secret only, never shown", () => {
         const values = minikubeWith({ dask: { namespace: "Pw-token-1", workers: { env: { EXTRA_PIP_PACKAGES: "git+https://tok-2@x" } } } });
-        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "minikube", values, env, secretKeys: ["daskk8s:dask"],
-            securePaths: ["daskk8s:dask.namespace", "daskk8s:dask.workers.env.EXTRA_PIP_PACKAGES"] }), (err: StackConfigError) => {
-            assert.deepEqual(err.lines.map((l) => l.split(" (secret)")[0]), ["daskk8s:dask.namespace, daskk8s:dask.workers.env.EXTRA_PIP_PACKAGES"]);
+        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "minikube", values, env,
+            stackFile: file(["daskk8s:dask.namespace", "daskk8s:dask.workers.env.EXTRA_PIP_PACKAGES"]) }), (err: StackConfigError) => {
+            assert.deepEqual(err.lines.map((l) => l.split(" (secret)")[0]), ["daskk8s:dask.namespace", "daskk8s:dask.workers.env.EXTRA_PIP_PACKAGES"]);
             assert.ok(!err.message.includes("Pw-token-1") && !err.message.includes("tok-2"), err.message);
             return true;
         });
     });
 
     it("a secret setting of the wrong shape, without showing it", () => {
-        assertRejects(minikubeWith({ secretEnv: "tok-shape-1" }), "daskk8s:secretEnv (secret) must be an object", ["daskk8s:secretEnv"]);
-        assertRejects(minikubeWith({ secretEnv: { workers: { X: { Y: "tok-shape-2" } } } }), "daskk8s:secretEnv.workers.X (secret) must be a string", ["daskk8s:secretEnv"]);
-        assert.throws(() => load(minikubeWith({ secretEnv: "tok-shape-1" }), "minikube", ["daskk8s:secretEnv"]), (err: Error) => !err.message.includes("tok-shape"));
+        assertRejects(minikubeWith({ secretEnv: "tok-shape-1" }), "daskk8s:secretEnv (secret) must be an object", ["daskk8s:secretEnv.workers.X"]);
+        assertRejects(minikubeWith({ secretEnv: { workers: { X: { Y: "tok-shape-2" } } } }), "daskk8s:secretEnv.workers.X (secret) must be a string", ["daskk8s:secretEnv.workers.X"]);
+        assert.throws(() => load(minikubeWith({ secretEnv: "tok-shape-1" }), "minikube", ["daskk8s:secretEnv.workers.X"]), (err: Error) => !err.message.includes("tok-shape"));
     });
 
     it("an empty secretEnv holds nothing to keep secret", () => {
@@ -192,7 +215,7 @@ describe("stack config: each bad setting fails with the file, key, value and wha
     it("autoscaling min above max", () => assertRejects(minikubeWith({ autoscaling: { minReplicas: 5, maxReplicas: 3 } }),
         "daskk8s:autoscaling.minReplicas (5) must not exceed daskk8s:autoscaling.maxReplicas (3)"));
     it("worker replicas while the autoscaler owns the count", () => assertRejects(minikubeWith({ dask: { workers: { replicas: 4 } } }),
-        "daskk8s:dask.workers.replicas (4) has no effect while daskk8s:autoscaling.enabled is true"));
+        "daskk8s:dask.workers.replicas (4) has no effect while daskk8s:autoscaling.enabled is set: the autoscaler owns the worker count"));
     it("a CPU target outside 1-100", () => assertRejects(minikubeWith({ autoscaling: { targetCpuUtilization: 120 } }),
         "daskk8s:autoscaling.targetCpuUtilization (120) must be a whole number from 1 to 100"));
     it("negative worker replicas", () => assertRejects(minikubeWith({ autoscaling: { enabled: false }, dask: { workers: { replicas: -2 } } }),
@@ -214,23 +237,23 @@ describe("stack config: each bad setting fails with the file, key, value and wha
     it("a public scheduler without source ranges", () => assertRejects(minikubeWith({ dask: { scheduler: { service: { type: "LoadBalancer" } } } }),
         "daskk8s:dask.scheduler.service.loadBalancerSourceRanges (unset) must list the CIDR blocks allowed to reach the scheduler"));
     it("a package list that is a string", () => assertRejects(minikubeWith({ dask: { packages: { pip: "dask-ml s3fs" } } }),
-        "daskk8s:dask.packages.pip (\"dask-ml s3fs\") must be an array"));
+        "daskk8s:dask.packages.pip (\"dask-ml s3fs\") must be a list"));
     it("a package spec with shell syntax", () => assertRejects(minikubeWith({ dask: { packages: { pip: ["dask-ml", "s3fs && curl x"] } } }),
         "daskk8s:dask.packages.pip[1] (\"s3fs && curl x\") must be a pip requirement"));
     it("an empty image tag", () => assertRejects(minikubeWith({ dask: { image: { tag: "" } } }),
         "daskk8s:dask.image.tag (\"\") must be a non-empty image tag"));
     it("a typo in a top-level key", () => assertRejects(minikubeWith({ autoscalling: { minReplicas: 1 } }),
-        "daskk8s:autoscalling is not a known setting (known here: target, kubeconfig, eks, dask, jupyterPassword, secretEnv, metricsServer, autoscaling)"));
+        "daskk8s:autoscalling (set) is not a known setting (known here: target, kubeconfig, eks, dask, jupyterPassword, secretEnv, metricsServer, autoscaling)"));
     it("a top-level __proto__ key, which is a key like any other", () => {
         const values = { ...stackFileConfig("minikube"), "daskk8s:__proto__": JSON.stringify({ autoscaling: { maxReplicas: 7 } }) };
-        assertRejects(values, "daskk8s:__proto__ is not a known setting");
+        assertRejects(values, "daskk8s:__proto__ (set) is not a known setting");
     });
     it("an image repository with a tag in it, even a numeric one", () => {
         assertRejects(minikubeWith({ dask: { image: { repository: "dask:2024" } } }), "daskk8s:dask.image.repository (\"dask:2024\") must be an image repository");
         assert.equal(load(minikubeWith({ dask: { image: { repository: "localhost:5000/my__team/dask--x" } } })).dask.image?.repository, "localhost:5000/my__team/dask--x");
     });
     it("a typo in a nested key", () => assertRejects(minikubeWith({ dask: { workers: { replica: 2 } } }),
-        "daskk8s:dask.workers.replica is not a known setting (known here: replicas, resources, threads, env)"));
+        "daskk8s:dask.workers.replica (set) is not a known setting (known here: replicas, resources, threads, env)"));
     it("a metrics-server mode that does not exist", () => assertRejects(minikubeWith({ metricsServer: { mode: "addon" } }),
         "daskk8s:metricsServer.mode (\"addon\") must be one of \"chart\", \"existing\""));
     it("a kubeconfig context that does not exist", () => assertRejects(minikubeWith({ kubeconfig: { context: "prod" } }),
@@ -238,7 +261,7 @@ describe("stack config: each bad setting fails with the file, key, value and wha
     it("EKS settings on a minikube stack", () => assertRejects(minikubeWith({ eks: { minNodes: 1 } }),
         "daskk8s:eks (set) only applies to target eks; target is minikube"));
     it("a Jupyter password stored in plaintext", () => assertRejects(minikubeWith({ jupyterPassword: "a long password" }),
-        "daskk8s:jupyterPassword is stored in plaintext: set it with `pulumi config set --secret jupyterPassword`"));
+        "daskk8s:jupyterPassword is stored in plaintext: set it with `pulumi config set --secret jupyterPassword`", [], ["daskk8s:jupyterPassword"]));
     it("the chart's default Jupyter password, without echoing it", () => {
         assertRejects(minikubeWith({ jupyterPassword: "dask" }), "daskk8s:jupyterPassword (secret) must not be the chart's public default password", ["daskk8s:jupyterPassword"]);
     });
@@ -247,16 +270,18 @@ describe("stack config: each bad setting fails with the file, key, value and wha
     it("EKS without a region", () => {
         const values = stackFileConfig("dev");
         delete values["aws:region"];
-        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "dev", values, secretKeys: [], env }),
+        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "dev", values, env }),
             /Pulumi\.dev\.yaml[\s\S]*aws:region \(unset\) is required for target eks/);
     });
     it("EKS node counts out of order", () => {
         const values = { ...stackFileConfig("dev"), "daskk8s:eks": JSON.stringify({ minNodes: 3, desiredNodes: 2 }) };
-        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "dev", values, secretKeys: [], env }),
+        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "dev", values, env }),
             /daskk8s:eks\.minNodes \(3\) must not exceed daskk8s:eks\.desiredNodes \(2\)/);
     });
-    it("reports every problem in one go", () => {
-        assert.throws(() => load(minikubeWith({ autoscaling: { minReplicas: 5, maxReplicas: 3, targetCpuUtilization: 0 } })),
+    it("reports every bad value in one go; rules between settings once the values are good", () => {
+        assert.throws(() => load(minikubeWith({ autoscaling: { minReplicas: 0, targetCpuUtilization: 0 }, dask: { workers: { threads: 0 } } })),
+            (err: StackConfigError) => err.lines.length === 3);
+        assert.throws(() => load(minikubeWith({ autoscaling: { minReplicas: 5, maxReplicas: 3 }, dask: { namespace: "kube-system" } })),
             (err: StackConfigError) => err.lines.length === 2);
     });
 });

@@ -253,7 +253,7 @@ describe("DaskCluster transforms of rendered objects", () => {
     });
 
     it("rewrites the additional worker groups' `dask-worker` too, and leaves their replicas alone", async () => {
-        const { chart } = await deploy("groups", { fullname: "grp", image: { tag: "2026.7.1" }, workers: { autoscaled: true } });
+        const { chart } = await deploy("groups", { fullname: "grp", image: { tag: "2026.7.1" }, workers: { autoscaling: {} } });
         const group = await applyTransforms(chart, renderedWorker("grp", "highmem"));
         assert.deepEqual(group.spec.template.spec.containers[0].args, ["dask", "worker", "grp-scheduler:8786", "--nthreads", "1", "--no-dashboard"]);
         assert.equal(group.spec.replicas, 3, "the autoscaler targets grp-worker only; a group keeps its own count");
@@ -266,13 +266,22 @@ describe("DaskCluster transforms of rendered objects", () => {
         assert.deepEqual((await applyTransforms(chart, renderedWorker("dask"))).spec.template.spec.containers[0].args.slice(0, 2), ["dask", "worker"]);
     });
 
-    it("drops spec.replicas from the worker Deployment only when autoscaled", async () => {
+    it("with workers.autoscaling: an HPA on its own worker Deployment, which it applies without spec.replicas", async () => {
         const manual = (await deploy("manual", { workers: { replicas: 2 } })).chart;
         assert.equal((await applyTransforms(manual, renderedWorker("dask"))).spec.replicas, 3);
-        const auto = (await deploy("auto", { workers: { autoscaled: true } })).chart;
-        const worker = await applyTransforms(auto, renderedWorker("dask"));
+        assert.equal(registered.filter((r) => r.type === "daskk8s:index:WorkerAutoscaler" && r.name === "manual-workers").length, 0, "no autoscaler without autoscaling");
+        const { chart: auto, cluster } = await deploy("auto", { namespace: "team", fullname: "tw", workers: { autoscaling: { minReplicas: 2, maxReplicas: 6 } } });
+        const worker = await applyTransforms(auto, renderedWorker("tw"));
         assert.equal("replicas" in worker.spec, false);
-        assert.equal((await applyTransforms(auto, renderedScheduler("dask"))).spec.replicas, 1, "the scheduler keeps its single replica");
+        assert.equal((await applyTransforms(auto, renderedScheduler("tw"))).spec.replicas, 1, "the scheduler keeps its single replica");
+        const autoscaler = find(registered, "daskk8s:index:WorkerAutoscaler", "auto-workers");
+        assert.match(autoscaler.parent, /daskk8s:index:DaskCluster::auto$/);
+        const hpa = find(registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "auto-workers-hpa");
+        assert.deepEqual(hpa.inputs.metadata, { name: "tw-worker", namespace: "team" });
+        assert.deepEqual(hpa.inputs.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "tw-worker" });
+        assert.deepEqual([hpa.inputs.spec.minReplicas, hpa.inputs.spec.maxReplicas], [2, 6]);
+        assert.equal(await promiseOf(cluster.workerAutoscalerName), "tw-worker");
+        assert.equal(await promiseOf((await deploy("manual2", { fullname: "m2", namespace: "m2" })).cluster.workerAutoscalerName), undefined);
     });
 
     it("adds loadBalancerSourceRanges to LoadBalancer Services, which the chart cannot", async () => {
@@ -357,7 +366,7 @@ describe("DaskCluster argument errors (thrown before anything is registered)", (
         ["unknown service type", { scheduler: { service: { type: "Ingress" as never } } }, "scheduler.service.type (\"Ingress\") must be one of \"ClusterIP\", \"NodePort\", \"LoadBalancer\""],
         ["pip spec with a space", { packages: { pip: ["dask-ml; rm -rf /"] } }, "packages.pip[0] (\"dask-ml; rm -rf /\") must be a pip requirement"],
         ["pip option", { packages: { pip: ["--upgrade"] } }, "packages.pip[0] (\"--upgrade\") must be a pip requirement"],
-        ["conda list not a list", { packages: { conda: "numba" as never } }, "packages.conda (\"numba\") must be a list of strings"],
+        ["conda list not a list", { packages: { conda: "numba" as never } }, "packages.conda (\"numba\") must be a list"],
         ["apt uppercase", { packages: { apt: ["GraphViz"] } }, "packages.apt[0] (\"GraphViz\") must be a Debian package name"],
         ["channels without packages", { packages: { condaChannels: ["conda-forge"] } }, "only applies with packages.conda"],
         ["request above limit", { workers: { resources: { requests: { memory: "8Gi" }, limits: { memory: "4Gi" } } } }, "workers.resources.requests.memory (\"8Gi\") must not exceed workers.resources.limits.memory (4Gi)"],
@@ -370,7 +379,9 @@ describe("DaskCluster argument errors (thrown before anything is registered)", (
         ["missing local chart", { chart: { path: "/nonexistent/dask.tgz" } }, "chart.path (\"/nonexistent/dask.tgz\") must be an existing chart"],
         ["path with version", { chart: { path: LOCAL_DASK_CHART, version: "2024.1.1" } }, "cannot be combined with chart.repository or chart.version"],
         ["version range", { chart: { version: "^2024.1.0" } }, "chart.version (\"^2024.1.0\") must be an exact chart version"],
-        ["replicas while autoscaled", { workers: { autoscaled: true, replicas: 2 } }, "workers.replicas (2) has no effect while workers.autoscaled is true"],
+        ["replicas while autoscaled", { workers: { autoscaling: {}, replicas: 2 } }, "workers.replicas (2) has no effect while workers.autoscaling is set"],
+        ["autoscaling min above max", { workers: { autoscaling: { minReplicas: 4 } } }, "workers.autoscaling.minReplicas (4) must not exceed workers.autoscaling.maxReplicas (3)"],
+        ["autoscaling target of 0", { workers: { autoscaling: { targetCpuUtilization: 0 } } }, "workers.autoscaling.targetCpuUtilization (0) must be a whole number from 1 to 100"],
         ["disabled Jupyter with password", { jupyter: { enabled: false, password: "long enough pw" } }, "jupyter.enabled (false) is false"],
     ];
     for (const [title, args, message] of cases) {
