@@ -1,3 +1,3 @@
 // Scaling the workers: the metrics server and the worker autoscaler.
 export { MetricsServer, MetricsServerArgs, MetricsServerMode, METRICS_SERVER_CHART } from "./MetricsServer";
-export { WorkerAutoscaler, WorkerAutoscalerArgs, ScaleDownArgs } from "./WorkerAutoscaler";
+export { WorkerAutoscaler, WorkerAutoscalerArgs, WorkerAutoscalingArgs, ScaleDownArgs } from "./WorkerAutoscaler";

@@ -1,7 +1,7 @@
 // A stack of its own that uses the components from the package (not from
 // relative source files) with its own Kubernetes provider.
 import * as pulumi from "@pulumi/pulumi";
-import { DaskCluster, KubeconfigTarget, WorkerAutoscaler } from "daskk8s";
+import { DaskCluster, KubeconfigTarget } from "daskk8s";
 
 const config = new pulumi.Config();
 const chartPath = config.get("daskChartPath");
@@ -18,16 +18,12 @@ const dask = new DaskCluster("analytics", {
     chart: chartPath ? { path: chartPath } : undefined,
     jupyter: { enabled: false },
     workers: {
-        autoscaled: true,
+        // An HPA for the workers; the worker Deployment then has no fixed count.
+        autoscaling: { maxReplicas: 4 },
         resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
     },
 }, onCluster);
 
-new WorkerAutoscaler("analytics-workers", {
-    namespace: dask.namespace,
-    deploymentName: dask.workerDeploymentName,
-    maxReplicas: 4,
-}, onCluster);
-
 export const schedulerAddress = dask.schedulerAddress;
 export const workerDeploymentName = dask.workerDeploymentName;
+export const workerAutoscalerName = dask.workerAutoscalerName;

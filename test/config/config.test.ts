@@ -83,7 +83,7 @@ describe("stack config: the committed stacks", () => {
     it("passes a secret Jupyter password through, as a Pulumi secret", async () => {
         const s = load(minikubeWith({ jupyterPassword: "a long password" }), "minikube", ["daskk8s:jupyterPassword"]);
         const password = s.dask.jupyter?.password;
-        assert.ok(pulumi.Output.isInstance(password), "the password reaches DaskCluster as a Pulumi output");
+        assert.ok(pulumi.Output.isInstance<string>(password), "the password reaches DaskCluster as a Pulumi output");
         assert.equal(await pulumi.isSecret(password), true);
         assert.equal(await promiseOf(password), "a long password");
     });
