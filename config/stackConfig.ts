@@ -17,7 +17,7 @@ import { validateDaskClusterArgs } from "../components/dask/daskClusterValidatio
 import { daskClusterSettings, daskJupyterSettings, daskWorkersSettings } from "../components/dask/daskClusterSettings";
 import { anyText, envMap, flag, group, schemaIssues } from "../components/common/settings";
 import { ArgIssue, SECRET, formatRule, show } from "../components/common/validation";
-import { StackFileValues, secretConfigKeys, secretProblems } from "./secrets";
+import { SECRET_SETTINGS, StackFileValues, secretConfigKeys, secretProblems } from "./secrets";
 
 /** The stack's targets: a new EKS cluster, or a kubeconfig context. */
 export const TARGETS = ["eks", "minikube", "existing"] as const;
@@ -218,8 +218,9 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
     }
     early.push(...secrets.plaintext);
     const describe = (path: readonly PropertyKey[], value: unknown) =>
-        // A value under a key that holds a secret is described, never shown.
-        secretKeys.includes(`${raw.project}:${String(path[0])}`) ? SECRET : value;
+        // A value under a key that holds a secret, or under a setting that is
+        // secret by definition (also when it comes from an ESC environment), is described, never shown.
+        secretKeys.includes(`${raw.project}:${String(path[0])}`) || (SECRET_SETTINGS as readonly PropertyKey[]).includes(path[0]) ? SECRET : value;
     const shape = schemaIssues(stackSchema, input, { describe, noun: "setting" });
     if (shape.length > 0) {
         throw new StackConfigError(file, [...early, ...shape.map((issue) => configLine(issue, raw.project, (p) => p))]);

@@ -156,9 +156,13 @@ describe("stack config: secrets stay secret or are refused", () => {
         "daskk8s:secretEnv.workers.API_TOKEN is stored in plaintext: set it with `pulumi config set --secret --path secretEnv.workers.API_TOKEN <value>`",
         [], ["daskk8s:secretEnv.workers.API_TOKEN"]));
 
-    it("a secret setting that is not in the stack file (an ESC environment) is taken as it comes", () => {
+    it("a secret setting that is not in the stack file (an ESC environment) is taken as it comes, and never shown", () => {
         const s = load(minikubeWith({ jupyterPassword: "from an environment" }));
         assert.ok(pulumi.Output.isInstance(s.dask.jupyter?.password));
+        assert.throws(() => load(minikubeWith({ secretEnv: { workers: { X: { Y: "tok-esc" } } } })), (err: StackConfigError) => {
+            assert.deepEqual(err.lines, ["daskk8s:secretEnv.workers.X (secret) must be a string"]);
+            return true;
+        });
     });
 
     it("one plaintext value among secret ones in secretEnv", () => {

@@ -1,12 +1,31 @@
 /**
  * Property-based tests of the stack config loader (loadStackConfig).
  *
- * 1. Generated stack configs that every rule accepts load without an error.
- *    The generators follow the validators (config/stackConfig.ts, components/*): the
- *    same ranges, patterns and cross-field rules.
+ * 1. Generated stack configs that every rule accepts load without an error,
+ *    into the components' args: the worker autoscaler at
+ *    `dask.workers.autoscaling` exactly when `autoscaling.enabled` is not
+ *    false, the Jupyter password and secretEnv values as Pulumi secrets.
+ *    The generators follow the settings schemas and checks (config/stackConfig.ts,
+ *    components/*): the same ranges, patterns and cross-field rules.
  * 2. One mutation of such a config (a value out of range, a wrong type, an
  *    unknown key, a malformed CIDR, ...) is refused with a StackConfigError
  *    whose message names the full key and the value as the loader shows it.
+ *
+ * Secret-ness comes only from the stack file (RawStackConfig.stackFile): the
+ * paths of its `secure:` and of its plain values. The generated stacks hold
+ * each top-level key in the stack file, secrets encrypted (leaf by leaf, or a
+ * whole secretEnv set with `--secret`), or take it from an ESC environment
+ * (in neither list: taken as it comes). The secret rules:
+ * - a secure value outside jupyterPassword and secretEnv is refused, one line
+ *   per path, and nothing else is checked (the other rules would show it);
+ * - a plain value of the stack file under jupyterPassword or secretEnv is
+ *   refused as stored in plaintext, one line per path;
+ * - a value under a key that holds a secure value is shown as `(secret)`.
+ * Value-level problems (types, ranges, patterns) come first; the rules
+ * between settings (min <= max, request <= limit, LoadBalancer ranges,
+ * Jupyter off with its settings, replicas while autoscaling, ...) are
+ * checked once every value is well-formed; autoscaling's min <= max only
+ * while it is enabled.
  *
  * The bugs these properties found (E/Ei suffixes, float ties of quantities,
  * a top-level `__proto__`, "name:digits" repositories, secrets shown by other
@@ -14,17 +33,19 @@
  *
  * fast-check picks a new random seed each run and prints it with any
  * counterexample. To replay one:
- *   FC_SEED=<seed> FC_PATH=<path> node --import tsx --test test/configProperties.test.ts
+ *   FC_SEED=<seed> FC_PATH=<path> node --import tsx --test test/config/configProperties.test.ts
  */
 import { after, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
-import { RawStackConfig, StackConfigError, loadStackConfig } from "../../config/index";
+import { RawStackConfig, SECRET_SETTINGS, StackConfigError, StackFileValues, loadStackConfig } from "../../config/index";
 import { DNS_LABEL, MAX_INT32, show } from "../../components/common/validation";
 import { LOGIN_REVISION_ENV, PACKAGE_ENV, PASSWORD_HASH_ENV, SECRET_ENV_REVISION_ENV } from "../../components/dask/daskValues";
+import { promiseOf } from "../mocks";
 import { writeKubeconfig } from "../stackConfig";
 
 const PROJECT = "daskk8s";
@@ -77,22 +98,38 @@ interface StackCase {
     settings: Settings;
     /** Keys of other namespaces (`aws:region`), as text. */
     other: Record<string, string>;
-    /** Top-level keys that hold a value set with --secret, as Pulumi reports them. */
-    secretKeys: string[];
-    /** Paths of the `secure:` values in the stack file, when the program could read it. */
-    securePaths?: string[];
+    /**
+     * The stack file's values by path (`daskk8s:secretEnv.workers.TOKEN`, `daskk8s:dask.packages.pip[1]`),
+     * as stackFileValues reads them: `secure:` (set with --secret) and plain.
+     */
+    stackFile: StackFileValues;
+    /** Full top-level keys (`daskk8s:secretEnv`) an ESC environment provides: in neither list of the stack file. */
+    fromEnv: string[];
 }
 
 /** Every value a string; objects as JSON, the way Pulumi passes them. */
-function toRaw(c: StackCase): RawStackConfig {
+function toRaw(c: Pick<StackCase, "settings" | "other" | "stackFile">): RawStackConfig {
     const values: Record<string, string> = { ...c.other };
     for (const [key, value] of Object.entries(c.settings)) {
         if (value !== undefined) {
             values[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
         }
     }
-    return { project: PROJECT, stack: "props", values, secretKeys: c.secretKeys, securePaths: c.securePaths, env };
+    return { project: PROJECT, stack: "props", values, stackFile: c.stackFile, env };
 }
+
+/** Leaf paths of a value, as stackFileValues names them: `daskk8s:secretEnv.workers.TOKEN`, `daskk8s:dask.packages.pip[1]`. */
+function leaves(value: unknown, at: string): string[] {
+    return value !== null && typeof value === "object"
+        ? Object.entries(value).flatMap(([k, v]) => leaves(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`))
+        : [at];
+}
+
+/** Whether the stack file path `p` is `at` or a value inside it. */
+const within = (p: string, at: string) => p === at || p.startsWith(`${at}.`) || p.startsWith(`${at}[`);
+
+/** The top-level keys holding a secure value (what the loader hides values under), worked out here from the paths. */
+const secretKeysOf = (file: StackFileValues) => [...new Set(file.secure.map((p) => p.split(/[.[]/)[0]))];
 
 /** Drops undefined members, so that `in` and Object.keys see only what is set. */
 function compact<T extends Record<string, unknown>>(obj: T): T {
@@ -119,7 +156,7 @@ function asPulumiValue(text: string): unknown {
 // ---------------------------------------------------------------------------
 // Patterns and ranges, as the validators define them.
 
-// daskClusterValidation.ts (fullname gets "-scheduler" appended)
+// daskClusterSettings.ts, daskClusterValidation.ts (fullname gets "-scheduler" appended)
 const FULLNAME = /^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/;
 const CLUSTER_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 const PIP_SPEC = /^[A-Za-z0-9_][A-Za-z0-9._\-[\],<>=!~*+:/@#%]*$/;
@@ -128,15 +165,15 @@ const CONDA_CHANNEL = /^[A-Za-z0-9_][A-Za-z0-9._\-:/]*$/;
 const APT_SPEC = /^[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.+:~-]+)?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED_ENV: string[] = [...PACKAGE_ENV, PASSWORD_HASH_ENV, LOGIN_REVISION_ENV, SECRET_ENV_REVISION_ENV, "JUPYTERLAB_ARGS"];
-// A registry host (optional port) only before a path; components with ".", "_", "__" or dashes between.
-const IMAGE_REPOSITORY = /^(?:[a-z0-9]+(?:\.[a-z0-9]+)*(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+// A registry host (DNS labels, optional port) only before a path; components with ".", "_", "__" or dashes between.
+const IMAGE_REPOSITORY = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 // daskImage.ts: with entrypoints "auto" the tag must carry a calendar version.
 const CALVER = /^v?(\d{4})\.(\d{1,2})\.(\d+)(?:[-.+].*)?$/;
 // chartSource.ts
 const CHART_REPOSITORY = /^(https?|oci):\/\/\S+$/;
 const CHART_VERSION = /^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/;
-// EksTarget.ts
+// eksTargetSettings.ts
 const KUBERNETES_VERSION = /^1\.[0-9]{2}$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
@@ -338,11 +375,18 @@ const replicaBounds = fc.record({ hasMin: fc.boolean(), hasMax: fc.boolean() }).
         (hasMin ? count(1, max) : fc.constant(1)).map((min) =>
             compact({ minReplicas: hasMin ? min : undefined, maxReplicas: hasMax ? max : undefined }))));
 
-const autoscaling = fc.tuple(replicaBounds, fc.record({
+const autoscalingRest = fc.record({
     enabled: fc.boolean(),
     targetCpuUtilization: count(1, 100),
     scaleDown: fc.record({ stabilizationWindowSeconds: count(0, 3600), podsPerPeriod: count(1), periodSeconds: count(1, 1800) }, { requiredKeys: [] }),
-}, { requiredKeys: [] })).map(([bounds, rest]) => compact({ ...bounds, ...rest }));
+}, { requiredKeys: [] });
+
+const autoscaling = fc.oneof(
+    { arbitrary: fc.tuple(replicaBounds, autoscalingRest).map(([bounds, rest]) => compact({ ...bounds, ...rest })), weight: 3 },
+    // Turned off, the bounds are only checked one by one (min may exceed max).
+    fc.tuple(fc.record({ minReplicas: count(1), maxReplicas: count(1) }, { requiredKeys: [] }), autoscalingRest)
+        .map(([bounds, rest]) => compact({ ...bounds, ...rest, enabled: false })),
+);
 
 /** min <= desired <= max, with the defaults (1, 2, 4) standing in for unset counts. */
 const nodeCounts = fc.record({ hasMin: fc.boolean(), hasDesired: fc.boolean(), hasMax: fc.boolean() }).chain(({ hasMin, hasDesired, hasMax }) =>
@@ -387,20 +431,17 @@ const targetPart: fc.Arbitrary<{ settings: Settings; other: Record<string, strin
 );
 
 /** Settings of Pulumi and of the AWS providers, which the loader leaves alone. */
-const otherNamespaces = fc.dictionary(
-    fc.constantFrom("aws:profile", "aws:skipMetadataApiCheck", "pulumi:disable-default-providers", "awsx:region", "eks:foo"),
-    fc.string(), { maxKeys: 2 });
+const OTHER_KEYS = ["aws:profile", "aws:skipMetadataApiCheck", "aws:secretKey", "pulumi:disable-default-providers", "awsx:region", "eks:foo"];
+const otherNamespaces = fc.dictionary(fc.constantFrom(...OTHER_KEYS), fc.string(), { maxKeys: 2 });
 
 const password = fc.string({ minLength: 8, maxLength: 30, unit: "binary" });
 
 const secretEnv = fc.record({ workers: envMap, jupyter: envMap }, { requiredKeys: [] });
 
-/** Leaf paths (`daskk8s:secretEnv.workers.TOKEN`) of a value: where a stack file keeps `secure:` values. */
-function leaves(value: unknown, at: string): string[] {
-    return value !== null && typeof value === "object"
-        ? Object.entries(value).flatMap(([k, v]) => leaves(v, `${at}.${k}`))
-        : [at];
-}
+/** Every top-level key a generated stack may hold, for where it comes from. */
+const ALL_KEYS = [
+    "target", "kubeconfig", "eks", "dask", "jupyterPassword", "secretEnv", "metricsServer", "autoscaling",
+].map((k) => `${PROJECT}:${k}`).concat("aws:region", OTHER_KEYS);
 
 const validCase: fc.Arbitrary<StackCase> = fc.record({
     target: targetPart,
@@ -409,9 +450,14 @@ const validCase: fc.Arbitrary<StackCase> = fc.record({
     autoscaling: opt(autoscaling),
     jupyterPassword: opt(password),
     secretEnv: opt(secretEnv),
-    stackFileRead: fc.boolean(),
     other: otherNamespaces,
-}).map(({ target, dask, metricsServer, autoscaling: scaling, jupyterPassword, secretEnv: secrets, stackFileRead, other }) => {
+    // Mostly all in the stack file; else some keys from an ESC environment.
+    fromEnv: fc.oneof({ arbitrary: fc.constant<string[]>([]), weight: 2 }, fc.subarray(ALL_KEYS)),
+    // `pulumi config set --secret secretEnv '{"workers": {...}}'`: one secure value for the whole setting.
+    secretEnvWhole: fc.boolean(),
+    // Secure settings of the AWS providers (`aws:secretKey`), which are theirs to read.
+    otherSecure: fc.subarray(OTHER_KEYS),
+}).map(({ target, dask, metricsServer, autoscaling: scaling, jupyterPassword, secretEnv: secrets, other, fromEnv, secretEnvWhole, otherSecure }) => {
     let autoscaling: Settings | undefined = scaling;
     let secretEnv: Settings | undefined = secrets;
     // Worker replicas only with the autoscaler off.
@@ -428,17 +474,21 @@ const validCase: fc.Arbitrary<StackCase> = fc.record({
     if (secretEnv?.workers !== undefined) {
         secretEnv = { ...secretEnv, workers: Object.fromEntries(Object.entries(secretEnv.workers).filter(([name]) => !(name in plainEnv))) };
     }
-    // Pulumi reports a setting as secret when it holds a secure value; so a secretEnv without any is not one.
-    const secretPaths = [...leaves(secretEnv ?? {}, `${PROJECT}:secretEnv`), ...(jupyterPassword !== undefined ? [`${PROJECT}:jupyterPassword`] : [])];
-    if (!secretPaths.some((p) => p.startsWith(`${PROJECT}:secretEnv.`))) {
-        secretEnv = undefined;
+    const settings = compact({ ...target.settings, dask, metricsServer, autoscaling, jupyterPassword, secretEnv });
+    const allOther = { ...other, ...target.other };
+    // The stack file: secrets encrypted, everything else plain; keys from an environment in neither list.
+    const stackFile: StackFileValues = { secure: [], plain: [] };
+    for (const [k, value] of [...Object.entries(settings).map(([k, v]): [string, unknown] => [`${PROJECT}:${k}`, v]), ...Object.entries(allOther)]) {
+        if (fromEnv.includes(k)) {
+            continue;
+        }
+        if (k === `${PROJECT}:jupyterPassword` || (k === `${PROJECT}:secretEnv` && secretEnvWhole) || otherSecure.includes(k)) {
+            stackFile.secure.push(k);
+        } else {
+            (k === `${PROJECT}:secretEnv` ? stackFile.secure : stackFile.plain).push(...leaves(value, k));
+        }
     }
-    return {
-        settings: compact({ ...target.settings, dask, metricsServer, autoscaling, jupyterPassword, secretEnv }),
-        other: { ...other, ...target.other },
-        secretKeys: [...new Set(secretPaths.map((p) => p.split(".")[0]))],
-        securePaths: stackFileRead ? secretPaths : undefined,
-    };
+    return { settings, other: allOther, stackFile, fromEnv };
 });
 
 // ---------------------------------------------------------------------------
@@ -446,33 +496,42 @@ const validCase: fc.Arbitrary<StackCase> = fc.record({
 
 type Path = readonly (string | number)[];
 
-/** One change to a stack config. */
+/** One change to a stack config, and to the stack file's lists. */
 type Edit =
     /**
-     * Set a setting, creating the objects (or lists, before an index) on the way. "secret": set with
-     * `pulumi config set --secret --path` (a `secure:` value in the stack file); "plaintext": the top-level
-     * setting then holds no secret at all.
+     * Set a setting, creating the objects (or lists, before an index) on the way, as
+     * `pulumi config set --path` does. "secret": with `--secret` (a `secure:` value in the stack file);
+     * "plaintext": without, into the stack file; else without, where the key comes from
+     * (the stack file's plain values, or an ESC environment).
      */
     | { set: Path; value: unknown; secret?: "secret" | "plaintext" }
-    /** Set (or with undefined, remove) a key as Pulumi passes it, text and all. */
+    /** Set (or with undefined, remove) a key as Pulumi passes it, text and all; encrypted if it held a secure value. */
     | { raw: string; text: string | undefined }
-    /** Report a setting as holding a secret (`pulumi config set --secret --path` somewhere in it), its value unchanged. */
-    | { secretKey: string };
+    /** Encrypt a whole top-level setting (`pulumi config set --secret <key> '<json>'`), its value unchanged. */
+    | { secureKey: string };
 
 interface Mutation {
     kind: string;
     edit: Edit;
-    /** What the error message must contain: the full key and the shown value. */
+    /**
+     * What the error message must contain: the full key and the shown value (shown as `(secret)`
+     * instead when the key holds a secure value, unless `literal`).
+     */
     expect: string | string[];
+    /** The expectation shows a value that is not secret (a variable's name) even under a secret key. */
+    literal?: true;
     /** A secret the message must not contain. */
     secret?: string;
+    /** The number of lines the message must have, where the mutation is its only problem. */
+    lines?: number;
 }
 
 const key = (p: Path) => `${PROJECT}:${p.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("")}`;
 /** `daskk8s:a.b (<value>)`, the way every message starts. */
 const named = (p: Path, value: unknown) => `${key(p)} (${show(value)})`;
 const dotted = (p: string): Path => p.split(".");
-const get = (c: StackCase, p: Path): any => p.reduce<any>((node, k) => node?.[k], c.settings);
+const getIn = (node: any, p: Path): any => p.reduce<any>((n, k) => n?.[k], node);
+const get = (c: StackCase, p: Path): any => getIn(c.settings, p);
 
 function define(node: any, k: string | number, value: unknown): void {
     // defineProperty: a key such as "__proto__" becomes an ordinary own key, as JSON.parse makes it.
@@ -481,8 +540,15 @@ function define(node: any, k: string | number, value: unknown): void {
 
 function mutate(c: StackCase, edit: Edit): RawStackConfig {
     const settings: Settings = structuredClone(c.settings);
-    let secretKeys = c.secretKeys;
-    let securePaths = c.securePaths;
+    let secure = [...c.stackFile.secure];
+    let plain = [...c.stackFile.plain];
+    /** Drops the stack file's values at or inside `at`; whether one of them was secure. */
+    const drop = (at: string): boolean => {
+        const hadSecure = secure.some((p) => within(p, at));
+        secure = secure.filter((p) => !within(p, at));
+        plain = plain.filter((p) => !within(p, at));
+        return hadSecure;
+    };
     if ("set" in edit) {
         let node: any = settings;
         edit.set.forEach((k, i) => {
@@ -495,25 +561,39 @@ function mutate(c: StackCase, edit: Edit): RawStackConfig {
             }
             node = node[k];
         });
-        const full = key(edit.set.slice(0, 1));
+        const at = key(edit.set);
+        // A value stored whole above the path (a secretEnv set with --secret) is then held value by value, each as it was.
+        for (let i = 1; i < edit.set.length; i++) {
+            const above = key(edit.set.slice(0, i));
+            for (const list of [secure, plain]) {
+                if (list.includes(above)) {
+                    list.splice(list.indexOf(above), 1, ...leaves(getIn(settings, edit.set.slice(0, i)), above).filter((p) => !within(p, at)));
+                }
+            }
+        }
+        drop(at);
         if (edit.secret === "secret") {
-            secretKeys = [...new Set([...secretKeys, full])];
-            securePaths = securePaths && [...securePaths, key(edit.set)];
-        } else if (edit.secret === "plaintext") {
-            secretKeys = secretKeys.filter((k) => k !== full);
-            securePaths = securePaths?.filter((p) => p !== full && !p.startsWith(`${full}.`));
+            secure.push(at);
+        } else if (edit.secret === "plaintext" || !c.fromEnv.includes(key(edit.set.slice(0, 1)))) {
+            plain.push(...leaves(edit.value, at));
         }
     }
-    if ("secretKey" in edit) {
-        secretKeys = [...new Set([...secretKeys, edit.secretKey])];
+    if ("secureKey" in edit) {
+        drop(edit.secureKey);
+        secure.push(edit.secureKey);
     }
-    const raw = toRaw({ ...c, settings, secretKeys, securePaths });
+    const raw = toRaw({ settings, other: c.other, stackFile: { secure, plain } });
     if ("raw" in edit) {
+        const hadSecure = drop(edit.raw);
         if (edit.text === undefined) {
             delete raw.values[edit.raw];
         } else {
             raw.values[edit.raw] = edit.text;
+            if (!c.fromEnv.includes(edit.raw)) {
+                (hadSecure ? secure : plain).push(edit.raw);
+            }
         }
+        raw.stackFile = { secure, plain };
     }
     return raw;
 }
@@ -555,10 +635,11 @@ const FIELDS: [string, Kind][] = [
     ["secretEnv", "object"], ["secretEnv.workers", "stringMap"], ["secretEnv.jupyter", "stringMap"],
     ["metricsServer", "object"], ["metricsServer.mode", "enum"], ["metricsServer.namespace", "string"],
     ["metricsServer.kubeletInsecureTls", "bool"], ...under("metricsServer.chart", CHART), ["metricsServer.values", "record"],
-    ["autoscaling", "object"], ["autoscaling.enabled", "bool"], ["autoscaling.minReplicas", "int"], ["autoscaling.maxReplicas", "int"],
+    // The autoscaler's settings, then the stack's own `enabled` (the order messages list them in).
+    ["autoscaling", "object"], ["autoscaling.minReplicas", "int"], ["autoscaling.maxReplicas", "int"],
     ["autoscaling.targetCpuUtilization", "int"], ["autoscaling.scaleDown", "object"],
     ["autoscaling.scaleDown.stabilizationWindowSeconds", "int"], ["autoscaling.scaleDown.podsPerPeriod", "int"],
-    ["autoscaling.scaleDown.periodSeconds", "int"],
+    ["autoscaling.scaleDown.periodSeconds", "int"], ["autoscaling.enabled", "bool"],
 ];
 
 const ENUMS: Record<string, string[]> = {
@@ -569,7 +650,7 @@ const ENUMS: Record<string, string[]> = {
     "metricsServer.mode": ["chart", "existing"],
 };
 
-/** Whole numbers: [path, min, max] (WorkerAutoscaler.ts, EksTarget.ts, daskClusterValidation.ts). */
+/** Whole numbers: [path, min, max] (WorkerAutoscaler.ts, eksTargetSettings.ts, daskClusterSettings.ts). */
 const WHOLE_NUMBERS: [string, number, number][] = [
     ["dask.workers.replicas", 0, MAX_INT32], ["dask.workers.threads", 1, MAX_INT32],
     ["autoscaling.minReplicas", 1, MAX_INT32], ["autoscaling.maxReplicas", 1, MAX_INT32], ["autoscaling.targetCpuUtilization", 1, 100],
@@ -662,8 +743,9 @@ function unknownKey(c: StackCase): fc.Arbitrary<Mutation> {
             fc.constantFrom(...known).chain(typo),
         ).filter((n) => n.length > 0 && !known.includes(n));
         const at = p === "" ? [] : dotted(p);
-        return fc.tuple(name, fc.jsonValue({ maxDepth: 1 })).map(([n, v]) =>
-            setting("unknown key", [...at, n], v, `${key([...at, n])} is not a known setting`));
+        // `(set)`, never the value: the same under a secret key.
+        return fc.tuple(name, fc.jsonValue({ maxDepth: 1 })).map(([n, v]): Mutation =>
+            ({ ...setting("unknown key", [...at, n], v, `${key([...at, n])} (set) is not a known setting (known here: ${known.join(", ")})`), literal: true }));
     });
 }
 
@@ -780,8 +862,8 @@ function quantities(c: StackCase): fc.Arbitrary<Mutation>[] {
             fc.oneof(malformedQuantity, fc.double({ max: -Number.MIN_VALUE, noNaN: true, noDefaultInfinity: true })))
             .map(([role, kind, name, v]) => {
                 const p = ["dask", role, "resources", kind, name];
-                // A number reaches the validators as String(n) (see `quantity` in config/stackConfig.ts), and is shown so.
-                return setting("malformed quantity", p, v, `${named(p, typeof v === "number" ? String(v) : v)} must be a Kubernetes quantity`);
+                // The settings schema reads a number as its text (asText in components/common/settings.ts), and shows it as written.
+                return setting("malformed quantity", p, v, `${named(p, v)} must be a Kubernetes quantity`);
             }),
         fc.tuple(fc.constantFrom("0", "0m", "0.0", ".0", "0Gi", "0e3", "0.", 0)).map(([v]) => {
             const p = ["dask", "workers", "resources", "requests", "cpu"];
@@ -793,9 +875,16 @@ function quantities(c: StackCase): fc.Arbitrary<Mutation>[] {
         if (limit === undefined) {
             return [];
         }
-        // Twice the limit, plus one: above it however the values are rounded.
+        // Twice the limit, plus one: above it however the values are rounded; but no quantity
+        // above 2^63-1 (then not a quantity at all), and none when the limit is that already.
         const { n, d } = exact(String(limit));
-        const above = String(((n + d - 1n) / d) * 2n + 1n);
+        const ceiling = (n + d - 1n) / d;
+        const MAX_QUANTITY = 2n ** 63n - 1n;
+        if (ceiling >= MAX_QUANTITY) {
+            return [];
+        }
+        const twice = ceiling * 2n + 1n;
+        const above = String(twice <= MAX_QUANTITY ? twice : MAX_QUANTITY);
         const p = ["dask", role, "resources", "requests", name];
         return [setting("request above limit", p, above, `${named(p, above)} must not exceed ${key(["dask", role, "resources", "limits", name])}`)];
     }));
@@ -900,7 +989,8 @@ function workers(c: StackCase): fc.Arbitrary<Mutation>[] {
             .map(([name, v]) => setting("reserved env", [...env, name], v, `${named([...env, name], v)} is set `)),
     ];
     if (get(c, ["autoscaling", "enabled"]) !== false) {
-        out.push(count(0).map((v) => setting("replicas while autoscaled", ["dask", "workers", "replicas"], v, `${named(["dask", "workers", "replicas"], v)} has no effect`)));
+        out.push(count(0).map((v) => setting("replicas while autoscaled", ["dask", "workers", "replicas"], v,
+            `${named(["dask", "workers", "replicas"], v)} has no effect while ${key(["autoscaling", "enabled"])} is set: the autoscaler owns the worker count`)));
     }
     return out;
 }
@@ -908,7 +998,8 @@ function workers(c: StackCase): fc.Arbitrary<Mutation>[] {
 function autoscalers(c: StackCase): fc.Arbitrary<Mutation>[] {
     const out: fc.Arbitrary<Mutation>[] = [];
     const max: number = get(c, ["autoscaling", "maxReplicas"]) ?? 3;
-    if (max < MAX_INT32) {
+    // Checked only while autoscaling is on (turned off, min may exceed max: see validCase).
+    if (max < MAX_INT32 && get(c, ["autoscaling", "enabled"]) !== false) {
         out.push(count(max + 1).map((v) => setting("min above max", ["autoscaling", "minReplicas"], v,
             `${named(["autoscaling", "minReplicas"], v)} must not exceed ${key(["autoscaling", "maxReplicas"])}`)));
     }
@@ -974,15 +1065,19 @@ function targets(c: StackCase): fc.Arbitrary<Mutation>[] {
 /** A value no message may show: it was set with --secret. */
 const secretValue = matching(/^[A-Za-z0-9]{6,16}$/).map((s) => `Pw-${s}`);
 
+const JUPYTER_OFF_WITH_SETTINGS = `${named(["dask", "jupyter", "enabled"], false)} is false, yet ${key(["jupyterPassword"])}, ` +
+    `${key(["dask", "jupyter", "service"])} or ${key(["secretEnv", "jupyter"])} is set: enable Jupyter or drop them`;
+
 function passwords(c: StackCase): fc.Arbitrary<Mutation>[] {
     const p = ["jupyterPassword"];
     const out: fc.Arbitrary<Mutation>[] = [
+        // In the stack file without --secret: refused, whichever other problem it has, and never shown.
         secretValue.map((v): Mutation => ({ kind: "plaintext password", edit: { set: p, value: v, secret: "plaintext" },
-            expect: `${key(p)} is stored in plaintext`, secret: v })),
+            expect: `${key(p)} is stored in plaintext: set it with \`pulumi config set --secret jupyterPassword\``, secret: v })),
     ];
     if (get(c, ["dask", "jupyter", "enabled"]) === false) {
         out.push(secretValue.map((v): Mutation => ({ kind: "password without Jupyter", edit: { set: p, value: v, secret: "secret" },
-            expect: `${key(p)} (secret) is set but ${key(["dask", "jupyter", "enabled"])} is false`, secret: v })));
+            expect: JUPYTER_OFF_WITH_SETTINGS, secret: v })));
     } else {
         out.push(fc.oneof(fc.constant("dask"), fc.string({ maxLength: 7 })).map((v): Mutation => ({ kind: "weak password", edit: { set: p, value: v, secret: "secret" },
             expect: `${key(p)} (secret) must ${v === "dask" ? "not be the chart's public default password" : "be at least 8 characters long"}` })));
@@ -991,44 +1086,52 @@ function passwords(c: StackCase): fc.Arbitrary<Mutation>[] {
 }
 
 /** Settings where a plain value fits: a --secret one there is refused by the secret rule alone. */
-const PLAIN_LEAVES: fc.Arbitrary<Path> = fc.oneof(
-    envName.map((n) => ["dask", "workers", "env", n]),
-    // Leaves the secret value is no valid setting for: refused as a secret, never shown by the setting's own rule.
-    fc.constant(["dask", "namespace"]),
-    fc.constant(["dask", "workers", "env", "EXTRA_PIP_PACKAGES"]),
-    fc.constant(["dask", "image", "tag"]),
-    matching(/^[a-z][a-zA-Z0-9]{0,8}$/).map((k) => ["dask", "values", k]),
-    matching(/^[a-z][a-zA-Z0-9]{0,8}$/).map((k) => ["metricsServer", "values", k]),
-);
+function plainLeaves(c: StackCase): fc.Arbitrary<Path> {
+    const pip = (get(c, ["dask", "packages", "pip"]) as string[] | undefined)?.length ?? 0;
+    return fc.oneof(
+        envName.map((n) => ["dask", "workers", "env", n]),
+        // Leaves the secret value is no valid setting for: refused as a secret, never shown by the setting's own rule.
+        fc.constant(["dask", "namespace"]),
+        fc.constant(["dask", "workers", "env", "EXTRA_PIP_PACKAGES"]),
+        fc.constant(["dask", "image", "tag"]),
+        // A list item (`daskk8s:dask.packages.pip[1]`), e.g. a requirement with a token in its URL.
+        fc.nat({ max: pip }).map((i) => ["dask", "packages", "pip", i]),
+        matching(/^[a-z][a-zA-Z0-9]{0,8}$/).map((k) => ["dask", "values", k]),
+        matching(/^[a-z][a-zA-Z0-9]{0,8}$/).map((k) => ["metricsServer", "values", k]),
+        ...(c.settings.target === "eks" ? [matching(/^[a-z][a-zA-Z0-9]{0,8}$/).map((k) => ["eks", "tags", k])] : []),
+    );
+}
 
 function secrets(c: StackCase): fc.Arbitrary<Mutation>[] {
     const jupyterOn = get(c, ["dask", "jupyter", "enabled"]) !== false;
     const roles = jupyterOn ? ["workers", "jupyter"] : ["workers"];
-    const holds = "(secret) holds a value set with --secret";
+    const holds = "(secret) holds a value set with --secret, which this setting would write in plaintext";
+    const plaintext = (p: Path) => `${key(p)} is stored in plaintext: set it with \`pulumi config set --secret --path ${key(p).slice(PROJECT.length + 1)} <value>\``;
     const out: fc.Arbitrary<Mutation>[] = [
-        // `pulumi config set --secret --path dask.workers.env.TOKEN ...`: refused, naming the path, never the value.
-        // Without the stack file, the loader can only name the top-level setting.
-        fc.tuple(PLAIN_LEAVES, secretValue).map(([p, v]): Mutation => ({ kind: "secret in a plain setting",
-            edit: { set: p, value: v, secret: "secret" }, expect: `${key(c.securePaths !== undefined ? p : p.slice(0, 1))} ${holds}`, secret: v })),
+        // `pulumi config set --secret --path dask.workers.env.TOKEN ...`: refused, naming the path (one line), never the value.
+        fc.tuple(plainLeaves(c), secretValue).map(([p, v]): Mutation => ({ kind: "secret in a plain setting",
+            edit: { set: p, value: v, secret: "secret" }, expect: `${key(p)} ${holds}`, secret: v, lines: 1 })),
         // A secret variable under a name that is not allowed: named, the value never shown.
         fc.tuple(fc.constantFrom(...roles), fc.constantFrom(...RESERVED_ENV), secretValue).map(([role, name, v]): Mutation =>
             ({ kind: "reserved secret variable", edit: { set: ["secretEnv", role, name], value: v, secret: "secret" },
                 expect: [`${key(["secretEnv", role, name])} (secret) `, "is set "], secret: v })),
+        // The name is shown (it is no secret), the value never.
         fc.tuple(fc.constantFrom(...roles), fc.oneof(fc.constantFrom("", "1A", "A-B", "A.B", "A B"), matching(/^[0-9][A-Za-z0-9_]{0,8}$/)), secretValue)
             .map(([role, name, v]): Mutation => ({ kind: "bad secret variable name", edit: { set: ["secretEnv", role, name], value: v, secret: "secret" },
-                expect: `${named(["secretEnv", role, name], name)} must be an environment variable name`, secret: v })),
+                expect: `${named(["secretEnv", role, name], name)} must be an environment variable name`, literal: true, secret: v })),
     ];
-    // The whole setting in plaintext (Pulumi reports no secret in it).
+    // A secretEnv set without --secret in the stack file: each plain value named.
     if (c.settings.secretEnv === undefined) {
         out.push(fc.tuple(fc.constantFrom(...roles), envName, secretValue).map(([role, name, v]): Mutation =>
-            ({ kind: "plaintext secretEnv", edit: { set: ["secretEnv", role, name], value: v }, expect: `${key(["secretEnv"])} is stored in plaintext`, secret: v })));
+            ({ kind: "plaintext secretEnv", edit: { set: ["secretEnv", role, name], value: v, secret: "plaintext" },
+                expect: plaintext(["secretEnv", role, name]), secret: v })));
     }
-    // One value in plaintext among secret ones, told apart by the stack file.
-    if (c.settings.secretEnv !== undefined && c.securePaths !== undefined) {
+    // One value in plaintext among secret ones.
+    if (c.stackFile.secure.some((p) => within(p, key(["secretEnv"])))) {
         out.push(fc.tuple(fc.constantFrom(...roles), envName, secretValue)
             .filter(([role, name]) => get(c, ["secretEnv", role, name]) === undefined && (role !== "workers" || get(c, ["dask", "workers", "env", name]) === undefined))
-            .map(([role, name, v]): Mutation => ({ kind: "plaintext secret variable", edit: { set: ["secretEnv", role, name], value: v },
-                expect: `${key(["secretEnv", role, name])} is stored in plaintext`, secret: v })));
+            .map(([role, name, v]): Mutation => ({ kind: "plaintext secret variable", edit: { set: ["secretEnv", role, name], value: v, secret: "plaintext" },
+                expect: plaintext(["secretEnv", role, name]), secret: v, lines: 1 })));
     }
     // The same variable in both places.
     const plainNames = Object.keys(get(c, ["dask", "workers", "env"]) ?? {});
@@ -1039,13 +1142,12 @@ function secrets(c: StackCase): fc.Arbitrary<Mutation>[] {
     }
     if (!jupyterOn) {
         out.push(fc.tuple(envName, secretValue).map(([name, v]): Mutation => ({ kind: "secret Jupyter variable without Jupyter",
-            edit: { set: ["secretEnv", "jupyter", name], value: v, secret: "secret" },
-            expect: `${key(["secretEnv", "jupyter"])} (secret) is set but ${key(["dask", "jupyter", "enabled"])} is false`, secret: v })));
+            edit: { set: ["secretEnv", "jupyter", name], value: v, secret: "secret" }, expect: JUPYTER_OFF_WITH_SETTINGS, secret: v })));
     }
-    // A setting Pulumi reports as holding a secret, the stack file unread.
+    // A whole ordinary setting set with --secret (`pulumi config set --secret dask '{...}'`): named, one line.
     const plainSettings = Object.keys(c.settings).filter((k) => k !== "jupyterPassword" && k !== "secretEnv");
-    out.push(fc.constantFrom(...plainSettings).map((k): Mutation => ({ kind: "secret in a plain setting, path unknown",
-        edit: { secretKey: `${PROJECT}:${k}` }, expect: `${key([k])} ${holds}` })));
+    out.push(fc.constantFrom(...plainSettings).map((k): Mutation => ({ kind: "whole setting set with --secret",
+        edit: { secureKey: key([k]) }, expect: `${key([k])} ${holds}`, lines: 1 })));
     return out;
 }
 
@@ -1066,11 +1168,17 @@ function prefixes(): fc.Arbitrary<Mutation> {
 
 /**
  * What the loader shows for a value under a setting that holds a secret:
- * `daskk8s:secretEnv.workers (secret)`, never the value.
+ * `daskk8s:secretEnv.workers (secret)`, never the value. jupyterPassword and
+ * secretEnv are secret by definition, also when the stack file does not hold
+ * them (an ESC environment).
  */
-function hidingSecrets(expected: string, secretKeys: string[]): string {
+function hidingSecrets(expected: string, file: StackFileValues): string {
     const match = /^([^\s:]+:[^\s.[]+)([^\s]*) \((.*)\)$/.exec(expected);
-    return match !== null && secretKeys.includes(match[1]) ? `${match[1]}${match[2]} (secret)` : expected;
+    if (match === null) {
+        return expected;
+    }
+    const [, top, rest] = match;
+    return secretKeysOf(file).includes(top) || SECRET_SETTINGS.some((k) => top === key([k])) ? `${top}${rest} (secret)` : expected;
 }
 
 /** One of the mutations that apply to this config: each family above equally likely, then each of its kinds. */
@@ -1086,14 +1194,33 @@ function mutationOf(c: StackCase): fc.Arbitrary<Mutation> {
 // ---------------------------------------------------------------------------
 
 describe("stack config properties", () => {
-    it("loads every stack config the rules allow", () => {
-        fc.assert(fc.property(validCase, (c) => {
+    it("loads every stack config the rules allow", async () => {
+        await fc.assert(fc.asyncProperty(validCase, async (c) => {
             const s = loadStackConfig(toRaw(c));
-            const autoscalingOn = c.settings.autoscaling?.enabled !== false;
             assert.equal(s.target.kind, c.settings.target === "eks" ? "eks" : "kubeconfig");
-            assert.equal(s.autoscaling !== undefined, autoscalingOn);
-            assert.equal(s.dask.workers?.autoscaled, autoscalingOn);
-            assert.equal(s.jupyterPassword, c.settings.jupyterPassword);
+            // The autoscaler's args exactly while autoscaling is on; the replicas only without it.
+            const { enabled, ...autoscaler } = c.settings.autoscaling ?? {};
+            // (As JSON: the generated objects may have no prototype, the loader's do.)
+            assert.deepEqual(s.dask.workers?.autoscaling, enabled !== false ? JSON.parse(JSON.stringify(autoscaler)) : undefined);
+            assert.equal(s.dask.workers?.replicas, get(c, ["dask", "workers", "replicas"]));
+            // Secrets reach DaskCluster as Pulumi secrets, from the stack file or an environment alike.
+            const secretText = async (value: unknown, what: string) => {
+                assert.ok(pulumi.Output.isInstance(value), `${what} is a Pulumi output`);
+                const output = value as pulumi.Output<string>;
+                assert.equal(await pulumi.isSecret(output), true, `${what} is a Pulumi secret`);
+                return promiseOf(output);
+            };
+            const password = c.settings.jupyterPassword;
+            assert.equal(password === undefined ? s.dask.jupyter?.password : await secretText(s.dask.jupyter?.password, "jupyter.password"), password);
+            for (const role of ["workers", "jupyter"] as const) {
+                const expected: Record<string, unknown> | undefined = get(c, ["secretEnv", role]);
+                const actual = s.dask[role]?.secretEnv;
+                assert.equal(actual === undefined, expected === undefined, `${role}.secretEnv`);
+                assert.deepEqual(Object.keys(actual ?? {}).sort(), Object.keys(expected ?? {}).sort());
+                for (const [name, value] of Object.entries(expected ?? {})) {
+                    assert.equal(await secretText(actual![name], `${role}.secretEnv.${name}`), String(value));
+                }
+            }
         }), params(VALID_RUNS));
     });
 
@@ -1107,8 +1234,11 @@ describe("stack config properties", () => {
                 error = err;
             }
             assert.ok(error instanceof StackConfigError, `${mutation.kind}: expected a StackConfigError with ${mutation.expect}; got ${error === undefined ? "none" : String(error)}`);
-            for (const part of [mutation.expect].flat().map((e) => hidingSecrets(e, raw.secretKeys))) {
+            for (const part of [mutation.expect].flat().map((e) => (mutation.literal ? e : hidingSecrets(e, raw.stackFile!)))) {
                 assert.ok(error.message.includes(part), `${mutation.kind}: expected "${part}" in:\n${error.message}`);
+            }
+            if (mutation.lines !== undefined) {
+                assert.equal(error.lines.length, mutation.lines, `${mutation.kind}: expected ${mutation.lines} line(s) in:\n${error.message}`);
             }
             if (mutation.secret !== undefined) {
                 assert.ok(!error.message.includes(mutation.secret), `${mutation.kind}: the message shows the secret:\n${error.message}`);
