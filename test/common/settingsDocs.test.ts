@@ -1,0 +1,136 @@
+/**
+ * The args interfaces (what editors and other languages show, through their
+ * TSDoc and components/schema.json) against the settings schemas (what is
+ * checked and what the docs tables say): the same keys, and the same
+ * defaults, so that neither can drift from the other.
+ */
+import { describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as path from "path";
+import * as ts from "typescript";
+import { z } from "zod";
+import { metaOf, objectIn } from "../../components/common/settings";
+import { eksTargetSettings } from "../../components/cluster/eksTargetSettings";
+import { kubeconfigTargetSettings } from "../../components/cluster/KubeconfigTarget";
+import { daskClusterSettings, daskJupyterSettings, daskWorkersSettings } from "../../components/dask/daskClusterSettings";
+import { metricsServerSettings } from "../../components/scaling/MetricsServer";
+import { workerAutoscalingSettings } from "../../components/scaling/WorkerAutoscaler";
+
+const COMPONENTS = path.join(__dirname, "..", "..", "components");
+
+/** Each args interface and the schema of the same object. */
+const PAIRS: [string, z.ZodType][] = [
+    ["DaskClusterArgs", daskClusterSettings],
+    ["DaskImageArgs", daskClusterSettings.shape.image],
+    ["DaskSchedulerArgs", daskClusterSettings.shape.scheduler],
+    ["DaskWorkersArgs", daskWorkersSettings],
+    ["DaskJupyterArgs", daskJupyterSettings],
+    ["ExtraPackages", daskClusterSettings.shape.packages],
+    ["ServiceExposure", objectIn(daskClusterSettings.shape.scheduler)!.shape.service as z.ZodType],
+    ["ContainerResources", objectIn(daskClusterSettings.shape.scheduler)!.shape.resources as z.ZodType],
+    ["ChartSource", daskClusterSettings.shape.chart],
+    ["WorkerAutoscalingArgs", workerAutoscalingSettings],
+    ["ScaleDownArgs", workerAutoscalingSettings.shape.scaleDown],
+    ["MetricsServerArgs", metricsServerSettings],
+    ["KubeconfigTargetArgs", kubeconfigTargetSettings],
+    ["EksTargetArgs", eksTargetSettings],
+    ["EksNetworkArgs", eksTargetSettings.shape.network],
+];
+
+interface DocumentedProperty {
+    name: string;
+    /** The `@default` text, if any. */
+    defaultText?: string;
+}
+
+/** Every interface in components/, with its own and inherited properties and their `@default`. */
+function interfaces(): Map<string, DocumentedProperty[]> {
+    const program = ts.createProgram([path.join(COMPONENTS, "index.ts"), path.join(COMPONENTS, "eks.ts")], { strict: true });
+    const checker = program.getTypeChecker();
+    const found = new Map<string, DocumentedProperty[]>();
+    for (const file of program.getSourceFiles().filter((f) => f.fileName.startsWith(COMPONENTS))) {
+        ts.forEachChild(file, (node) => {
+            if (!ts.isInterfaceDeclaration(node)) {
+                return;
+            }
+            const type = checker.getTypeAtLocation(node);
+            found.set(node.name.text, type.getProperties().map((symbol) => {
+                const tag = symbol.getJsDocTags(checker).find((t) => t.name === "default");
+                return { name: symbol.getName(), defaultText: tag === undefined ? undefined : ts.displayPartsToString(tag.text).trim() };
+            }));
+        });
+    }
+    return found;
+}
+
+/** The value a `@default` names, when it is a literal (`3`, `"dask"`, `{ type: "ClusterIP" }`, `["t3.xlarge"] (note)`); undefined for prose. */
+function literalOf(text: string): { value: unknown } | undefined {
+    const candidates = [text, text.replace(/\s+\(.*\)$/s, "")];
+    for (const candidate of candidates) {
+        if (!/^[[{"0-9]|^(true|false)\b/.test(candidate)) {
+            continue;
+        }
+        try {
+            // Our own sources: object literals as TSDoc writes them.
+            return { value: new Function(`return (${candidate});`)() };
+        } catch {
+            // not a literal
+        }
+    }
+    return undefined;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+    let node = schema;
+    while (node instanceof z.ZodOptional) {
+        node = node.unwrap() as z.ZodType;
+    }
+    return node;
+}
+
+/** A schema node's default: its own, else (for a group) the defaults of its keys. */
+function schemaDefault(schema: z.ZodType): unknown {
+    const own = metaOf(schema)?.default;
+    if (own !== undefined) {
+        return own;
+    }
+    const object = objectIn(schema);
+    if (object === undefined) {
+        return undefined;
+    }
+    const entries = Object.entries(object.shape).map(([key, child]) => [key, schemaDefault(child as z.ZodType)]).filter(([, v]) => v !== undefined);
+    return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+
+describe("args interfaces and settings schemas", () => {
+    const declared = interfaces();
+
+    for (const [name, schema] of PAIRS) {
+        it(`${name}: the same keys and defaults as its schema`, () => {
+            const properties = declared.get(name);
+            assert.ok(properties, `interface ${name} not found in components/`);
+            const shape = objectIn(schema)?.shape;
+            assert.ok(shape, `${name}: the schema is no object`);
+            assert.deepEqual(properties.map((p) => p.name).sort(), Object.keys(shape).sort(), `${name}: keys`);
+            for (const property of properties) {
+                const node = shape[property.name] as z.ZodType;
+                const expected = schemaDefault(node);
+                const meta = metaOf(node);
+                const literal = property.defaultText === undefined ? undefined : literalOf(property.defaultText);
+                if (literal !== undefined) {
+                    assert.deepEqual(literal.value, expected, `${name}.${property.name}: @default ${property.defaultText} but the schema says ${JSON.stringify(expected)}`);
+                } else if (expected !== undefined && meta?.defaultText === undefined && !(unwrap(node) instanceof z.ZodObject)) {
+                    assert.fail(`${name}.${property.name}: the schema's default ${JSON.stringify(expected)} is not in its TSDoc (@default)`);
+                }
+            }
+        });
+    }
+
+    it("catches a drifted default (the check itself can fail)", () => {
+        assert.deepEqual(literalOf("3"), { value: 3 });
+        assert.deepEqual(literalOf("{ type: \"ClusterIP\" }"), { value: { type: "ClusterIP" } });
+        assert.deepEqual(literalOf("[\"t3.xlarge\"] (4 vCPU, 16 GiB)"), { value: ["t3.xlarge"] });
+        assert.equal(literalOf("the whole CPUs of the CPU limit, at least 1"), undefined);
+        assert.notDeepEqual(literalOf("4")!.value, schemaDefault(workerAutoscalingSettings.shape.maxReplicas));
+    });
+});
