@@ -14,7 +14,10 @@ async function clusterTarget(target: Awaited<ReturnType<typeof loadStackConfig>>
     if (target.kind === "eks") {
         const { EksTarget } = await import("./components/eks");
         const eks = new EksTarget("cluster", target.args);
-        return { target: eks, cluster: pulumi.output({ type: "eks", name: eks.clusterName, oidcProviderArn: eks.oidcProviderArn, oidcProviderUrl: eks.oidcProviderUrl }) };
+        return {
+            target: eks,
+            cluster: pulumi.output({ type: "eks", name: eks.clusterName, oidcProviderArn: eks.oidcProviderArn, oidcProviderUrl: eks.oidcProviderUrl }),
+        };
     }
     const kubeconfig = new KubeconfigTarget("cluster", target.args);
     return { target: kubeconfig, cluster: pulumi.output({ type: "kubeconfig", context: kubeconfig.context }) };
@@ -22,9 +25,10 @@ async function clusterTarget(target: Awaited<ReturnType<typeof loadStackConfig>>
 
 // The HPA used to be a top-level WorkerAutoscaler "workers"; DaskCluster now
 // owns it. The alias keeps the stacks' existing HPA (no replacement).
-const keepAutoscalerUrn: pulumi.ResourceTransform = (args) => args.type === "daskk8s:index:WorkerAutoscaler" && args.name === "dask-workers"
-    ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { aliases: [{ name: "workers", parent: pulumi.rootStackResource }] }) }
-    : undefined;
+const keepAutoscalerUrn: pulumi.ResourceTransform = (args) =>
+    args.type === "daskk8s:index:WorkerAutoscaler" && args.name === "dask-workers"
+        ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { aliases: [{ name: "workers", parent: pulumi.rootStackResource }] }) }
+        : undefined;
 
 // An async program: Pulumi awaits it, so the checks against the cluster run
 // before any resource is registered, and the returned object is the outputs.

@@ -32,8 +32,21 @@ const pulumi = (...args: string[]) => run("pulumi", [...args, "--stack", STACK, 
 const helm = async (...args: string[]) => run("helm", ["--kubeconfig", (await cluster("kubeconfig")).trim(), ...args], 900_000);
 
 async function manualInstall(): Promise<void> {
-    await helm("install", "dask", DASK_CHART, "--namespace", "dask", "--create-namespace", "--wait", "--timeout", "10m",
-        "--set", "scheduler.serviceType=NodePort", "--set", "jupyter.serviceType=NodePort");
+    await helm(
+        "install",
+        "dask",
+        DASK_CHART,
+        "--namespace",
+        "dask",
+        "--create-namespace",
+        "--wait",
+        "--timeout",
+        "10m",
+        "--set",
+        "scheduler.serviceType=NodePort",
+        "--set",
+        "jupyter.serviceType=NodePort",
+    );
     await kubectl("-n", "dask", "autoscale", "deployment", "dask-worker", "--min=1", "--max=3", "--cpu-percent=70");
 }
 
@@ -44,7 +57,13 @@ async function manualUninstall(): Promise<void> {
     await namespaceGone("dask");
 }
 
-interface Row { what: string; ours: string; theirs: string; oursTimes: number[]; theirsTimes: number[] }
+interface Row {
+    what: string;
+    ours: string;
+    theirs: string;
+    oursTimes: number[];
+    theirsTimes: number[];
+}
 
 function row(what: string, ours: string, theirs: string, oursTimes: number[], theirsTimes: number[]): Row {
     return { what, ours, theirs, oursTimes, theirsTimes };
@@ -88,13 +107,37 @@ async function main(): Promise<void> {
         checked.push(await timed(() => withEnv({ ...cold, PULUMI_NODEJS_TRANSPILE_ONLY: "false" }, preview)));
         transpiledCold.push(await timed(() => withEnv(cold, preview)));
         transpiled.push(await timed(preview));
-        dryRuns.push(await timed(() => helm("upgrade", "dask", DASK_CHART, "--namespace", "dask-helm", "--dry-run",
-            "--set", "scheduler.serviceType=NodePort", "--set", "jupyter.serviceType=NodePort")));
-        console.log(`run ${i + 1}: cold preview type-checked ${checked[i].toFixed(1)}s / transpile-only ${transpiledCold[i].toFixed(1)}s, ` +
-            `warm preview ${transpiled[i].toFixed(1)}s, helm --dry-run ${dryRuns[i].toFixed(1)}s`);
+        dryRuns.push(
+            await timed(() =>
+                helm(
+                    "upgrade",
+                    "dask",
+                    DASK_CHART,
+                    "--namespace",
+                    "dask-helm",
+                    "--dry-run",
+                    "--set",
+                    "scheduler.serviceType=NodePort",
+                    "--set",
+                    "jupyter.serviceType=NodePort",
+                ),
+            ),
+        );
+        console.log(
+            `run ${i + 1}: cold preview type-checked ${checked[i].toFixed(1)}s / transpile-only ${transpiledCold[i].toFixed(1)}s, ` +
+                `warm preview ${transpiled[i].toFixed(1)}s, helm --dry-run ${dryRuns[i].toFixed(1)}s`,
+        );
     }
     rows.push(row("no-op change", "`pulumi preview` (transpile-only start-up)", "`helm upgrade --dry-run`", transpiled, dryRuns));
-    rows.push(row("program start-up (no ts-node cache, as on a fresh CI runner)", "no-op preview, transpile-only", "no-op preview, type-checked by ts-node", transpiledCold, checked));
+    rows.push(
+        row(
+            "program start-up (no ts-node cache, as on a fresh CI runner)",
+            "no-op preview, transpile-only",
+            "no-op preview, type-checked by ts-node",
+            transpiledCold,
+            checked,
+        ),
+    );
 
     await helm("uninstall", "dask", "--namespace", "dask-helm", "--wait");
     await kubectl("delete", "namespace", "dask-helm", "--ignore-not-found");
@@ -106,8 +149,19 @@ async function main(): Promise<void> {
 async function manualInstallElsewhere(): Promise<void> {
     // The helm release for the dry-run comparison, in its own namespace so it
     // does not collide with the stack's objects.
-    await helm("install", "dask", DASK_CHART, "--namespace", "dask-helm", "--create-namespace", "--wait",
-        "--set", "scheduler.serviceType=NodePort", "--set", "jupyter.serviceType=NodePort");
+    await helm(
+        "install",
+        "dask",
+        DASK_CHART,
+        "--namespace",
+        "dask-helm",
+        "--create-namespace",
+        "--wait",
+        "--set",
+        "scheduler.serviceType=NodePort",
+        "--set",
+        "jupyter.serviceType=NodePort",
+    );
 }
 
 async function withEnv<T>(vars: Record<string, string>, action: () => Promise<T>): Promise<T> {
@@ -131,14 +185,17 @@ function writeResults(rows: Row[]): void {
     const table = [
         "| what | ours | median (runs) | compared with | median (runs) | ratio |",
         "| --- | --- | --- | --- | --- | --- |",
-        ...rows.map((r) => `| ${r.what} | ${r.ours} | ${fmt(r.oursTimes)} | ${r.theirs} | ${fmt(r.theirsTimes)} | ${(median(r.oursTimes) / median(r.theirsTimes)).toFixed(2)}× |`),
+        ...rows.map(
+            (r) =>
+                `| ${r.what} | ${r.ours} | ${fmt(r.oursTimes)} | ${r.theirs} | ${fmt(r.theirsTimes)} | ${(median(r.oursTimes) / median(r.theirsTimes)).toFixed(2)}× |`,
+        ),
     ].join("\n");
     const text = [
         "# Benchmarks",
         "",
         `Measured by \`npm run bench -- ${RUNS}\` on ${new Date().toISOString().slice(0, 10)}: ${RUNS} alternating runs of each side on the local kwok`,
         "control plane (2 cores). Ratio = ours / compared; below 1 means ours is faster. Pods are simulated by kwok, so",
-        "\"ready\" means the API objects are ready, not that Dask started; image pulls are not part of either side.",
+        '"ready" means the API objects are ready, not that Dask started; image pulls are not part of either side.',
         "",
         table,
         "",

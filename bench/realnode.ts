@@ -68,8 +68,19 @@ async function main(): Promise<void> {
         await namespaceGone("dask");
 
         start = process.hrtime.bigint();
-        await helm("install", "dask", path.join(CHARTS, "dask-2024.1.1.tgz"), "--namespace", "dask", "--create-namespace",
-            "--wait", "--timeout", "10m", "-f", valuesFile);
+        await helm(
+            "install",
+            "dask",
+            path.join(CHARTS, "dask-2024.1.1.tgz"),
+            "--namespace",
+            "dask",
+            "--create-namespace",
+            "--wait",
+            "--timeout",
+            "10m",
+            "-f",
+            valuesFile,
+        );
         await kubectl("-n", "dask", "autoscale", "deployment", "dask-worker", "--min=1", "--max=3", "--cpu-percent=70");
         await firstComputation(python);
         theirs.push(seconds(start));

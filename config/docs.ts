@@ -60,7 +60,8 @@ function rows(schema: z.ZodType, key: string): string[] {
     const meta = metaOf(schema);
     // A group is listed key by key, unless it has one default as a whole (resources).
     if (object !== undefined && meta?.default === undefined) {
-        const own = meta !== undefined && key.includes(".") ? [`| \`${key}\` | ${cell(defaultOf(schema))} | object | ${cell(meta.description as string)} |`] : [];
+        const own =
+            meta !== undefined && key.includes(".") ? [`| \`${key}\` | ${cell(defaultOf(schema))} | object | ${cell(meta.description as string)} |`] : [];
         return [...own, ...Object.entries(object.shape).flatMap(([child, childSchema]) => rows(childSchema as z.ZodType, `${key}.${child}`))];
     }
     return [`| \`${key}\` | ${cell(defaultOf(schema))} | ${allowed(schema)} | ${cell((meta?.description as string | undefined) ?? "")} |`];

@@ -73,18 +73,26 @@ export function secretProblems(project: string, values: StackFileValues): { misp
     const key = (k: string) => `${project}:${k}`;
     const allowed = SECRET_SETTINGS.map(key).join(" and ");
     const isSecretSetting = (path: string) => SECRET_SETTINGS.some((setting) => under(path, key(setting)));
-    const misplaced = values.secure.filter((p) => p.startsWith(`${project}:`) && !isSecretSetting(p)).map((p) => {
-        const envMove = /^[^:]+:dask\.(workers|jupyter)\.env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(p);
-        const hint = envMove
-            ? `; for example \`pulumi config rm --path ${p.slice(project.length + 1)}\` and ` +
-              `\`pulumi config set --secret --path secretEnv.${envMove[1]}.${envMove[2]} <value>\``
-            : "";
-        return `${p} (secret) holds a value set with --secret, which this setting ` +
-            `would write in plaintext into state and Kubernetes objects: secrets go in ${allowed} only ` +
-            `(secretEnv.workers.<NAME> / secretEnv.jupyter.<NAME> for environment variables)${hint}`;
-    });
-    const plaintext = values.plain.filter(isSecretSetting).map((p) => p === key("jupyterPassword")
-        ? `${p} is stored in plaintext: set it with \`pulumi config set --secret jupyterPassword\``
-        : `${p} is stored in plaintext: set it with \`pulumi config set --secret --path ${p.slice(project.length + 1)} <value>\``);
+    const misplaced = values.secure
+        .filter((p) => p.startsWith(`${project}:`) && !isSecretSetting(p))
+        .map((p) => {
+            const envMove = /^[^:]+:dask\.(workers|jupyter)\.env\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(p);
+            const hint = envMove
+                ? `; for example \`pulumi config rm --path ${p.slice(project.length + 1)}\` and ` +
+                  `\`pulumi config set --secret --path secretEnv.${envMove[1]}.${envMove[2]} <value>\``
+                : "";
+            return (
+                `${p} (secret) holds a value set with --secret, which this setting ` +
+                `would write in plaintext into state and Kubernetes objects: secrets go in ${allowed} only ` +
+                `(secretEnv.workers.<NAME> / secretEnv.jupyter.<NAME> for environment variables)${hint}`
+            );
+        });
+    const plaintext = values.plain
+        .filter(isSecretSetting)
+        .map((p) =>
+            p === key("jupyterPassword")
+                ? `${p} is stored in plaintext: set it with \`pulumi config set --secret jupyterPassword\``
+                : `${p} is stored in plaintext: set it with \`pulumi config set --secret --path ${p.slice(project.length + 1)} <value>\``,
+        );
     return { misplaced, plaintext };
 }

@@ -27,34 +27,46 @@ export const TARGETS = ["eks", "minikube", "existing"] as const;
  * sets elsewhere (secrets at their own keys, autoscaling at the top).
  */
 export const stackSchema = z.strictObject({
-    target: z.enum(TARGETS).meta({ description: "`eks` (create an EKS cluster), `minikube` or `existing` (use a kubeconfig context).", defaultText: "(required)" }),
+    target: z
+        .enum(TARGETS)
+        .meta({ description: "`eks` (create an EKS cluster), `minikube` or `existing` (use a kubeconfig context).", defaultText: "(required)" }),
     kubeconfig: kubeconfigTargetSettings.optional().meta({ description: "The kubeconfig context (targets `minikube` and `existing`)." }),
     eks: eksTargetSettings.optional().meta({ description: "The EKS cluster (target `eks`; needs `aws:region`)." }),
-    dask: daskClusterSettings.extend({
-        workers: daskWorkersSettings.omit({ autoscaling: true, secretEnv: true }).optional(),
-        jupyter: daskJupyterSettings.omit({ password: true, secretEnv: true }).optional(),
-    }).optional().meta({ description: "The Dask cluster." }),
+    dask: daskClusterSettings
+        .extend({
+            workers: daskWorkersSettings.omit({ autoscaling: true, secretEnv: true }).optional(),
+            jupyter: daskJupyterSettings.omit({ password: true, secretEnv: true }).optional(),
+        })
+        .optional()
+        .meta({ description: "The Dask cluster." }),
     jupyterPassword: anyText({
         description: "Jupyter password, at least 8 characters, not `dask`; set it with `pulumi config set --secret jupyterPassword` (plaintext is refused).",
         defaultText: "generated (24 characters), output `jupyterPassword`",
     }),
     secretEnv: group({
-        workers: envMap({ description: "Secret environment variables for the workers: `pulumi config set --secret --path secretEnv.workers.<NAME> <value>` (plaintext is refused)." }),
+        workers: envMap({
+            description:
+                "Secret environment variables for the workers: `pulumi config set --secret --path secretEnv.workers.<NAME> <value>` (plaintext is refused).",
+        }),
         jupyter: envMap({ description: "Secret environment variables for the notebook, set like those of the workers." }),
     }),
     metricsServer: metricsServerSettings.optional().meta({ description: "The metrics server the autoscaler reads." }),
-    autoscaling: workerAutoscalingSettings.extend({
-        enabled: flag({ description: "Autoscale the workers (a CPU-based HPA); while on, the worker Deployment is applied without `spec.replicas`.", default: true }),
-    }).optional().meta({ description: "The worker autoscaler." }),
+    autoscaling: workerAutoscalingSettings
+        .extend({
+            enabled: flag({
+                description: "Autoscale the workers (a CPU-based HPA); while on, the worker Deployment is applied without `spec.replicas`.",
+                default: true,
+            }),
+        })
+        .optional()
+        .meta({ description: "The worker autoscaler." }),
 });
 
 type StackShape = z.infer<typeof stackSchema>;
 
 /** Everything index.ts needs to build the stack, fully checked: the components' args. */
 export interface StackSettings {
-    target:
-        | { kind: "eks"; args: EksTargetArgs }
-        | { kind: "kubeconfig"; args: KubeconfigTargetArgs };
+    target: { kind: "eks"; args: EksTargetArgs } | { kind: "kubeconfig"; args: KubeconfigTargetArgs };
     /** DaskCluster args; the Jupyter password and secret environment values are Pulumi secrets. */
     dask: DaskClusterArgs;
     metricsServer: MetricsServerArgs;
@@ -79,7 +91,10 @@ export interface RawStackConfig {
  * A RunError, so Pulumi shows the message without a stack trace.
  */
 export class StackConfigError extends pulumi.RunError {
-    constructor(readonly file: string, readonly lines: string[]) {
+    constructor(
+        readonly file: string,
+        readonly lines: string[],
+    ) {
         super(`Invalid stack configuration in ${file}; fix these keys and run again (nothing was changed):\n${lines.map((l) => `  ${l}`).join("\n")}`);
         this.name = "StackConfigError";
     }
@@ -184,11 +199,15 @@ function strayKeys(keys: string[], project: string): string[] {
             return [];
         }
         if (namespace === "kubernetes") {
-            return [`${fullKey} is not read: the program makes its own Kubernetes provider from ${project}:kubeconfig ` +
-                `(or ${project}:eks); set ${project}:kubeconfig.kubeconfigPath / ${project}:kubeconfig.context instead`];
+            return [
+                `${fullKey} is not read: the program makes its own Kubernetes provider from ${project}:kubeconfig ` +
+                    `(or ${project}:eks); set ${project}:kubeconfig.kubeconfigPath / ${project}:kubeconfig.context instead`,
+            ];
         }
-        return [`${fullKey} is not read by anything: this project's settings are ${project}:<key>` +
-            (stackSchema.shape[key as keyof typeof stackSchema.shape] !== undefined ? ` (did you mean ${project}:${key}?)` : "")];
+        return [
+            `${fullKey} is not read by anything: this project's settings are ${project}:<key>` +
+                (stackSchema.shape[key as keyof typeof stackSchema.shape] !== undefined ? ` (did you mean ${project}:${key}?)` : ""),
+        ];
     });
 }
 
@@ -228,9 +247,8 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
     const config = stackSchema.parse(input);
     const env = raw.env ?? process.env;
     const plain = (value: string) => value;
-    const target: StackSettings["target"] = config.target === "eks"
-        ? { kind: "eks", args: config.eks ?? {} }
-        : { kind: "kubeconfig", args: kubeconfigArgs(config, env) };
+    const target: StackSettings["target"] =
+        config.target === "eks" ? { kind: "eks", args: config.eks ?? {} } : { kind: "kubeconfig", args: kubeconfigArgs(config, env) };
     const metricsServer = config.metricsServer ?? {};
     // Each component's own checks, on the args it will get (with the secrets still plain, to check them).
     const problems = [

@@ -32,19 +32,22 @@ export function openLoadBalancer(props: Record<string, any>): string | undefined
     const name = props.metadata?.name ?? "(unnamed)";
     const ports: { port?: number; targetPort?: number | string }[] = spec.ports ?? [];
     if (ports.some((p) => p.port === SCHEDULER_PORT || p.targetPort === SCHEDULER_PORT)) {
-        return `Service ${name} exposes the Dask scheduler (port ${SCHEDULER_PORT}) through a LoadBalancer open to everyone: whoever reaches it ` +
-            "can run code on the workers. Set daskk8s:dask.scheduler.service.loadBalancerSourceRanges to your office or VPN CIDRs, or use ClusterIP with kubectl port-forward.";
+        return (
+            `Service ${name} exposes the Dask scheduler (port ${SCHEDULER_PORT}) through a LoadBalancer open to everyone: whoever reaches it ` +
+            "can run code on the workers. Set daskk8s:dask.scheduler.service.loadBalancerSourceRanges to your office or VPN CIDRs, or use ClusterIP with kubectl port-forward."
+        );
     }
-    return `Service ${name} is a LoadBalancer without loadBalancerSourceRanges, open to the whole internet. List the CIDR blocks that may reach it ` +
-        "(for Dask services: daskk8s:dask.<scheduler|jupyter>.service.loadBalancerSourceRanges).";
+    return (
+        `Service ${name} is a LoadBalancer without loadBalancerSourceRanges, open to the whole internet. List the CIDR blocks that may reach it ` +
+        "(for Dask services: daskk8s:dask.<scheduler|jupyter>.service.loadBalancerSourceRanges)."
+    );
 }
 
 const keyOf = (namespace: string | undefined, name: string) => `${namespace ?? "default"}/${name}`;
 
 /** Every Deployment a CPU-utilisation HPA targets has a CPU request on each container. */
 export function hpaTargetsWithoutCpuRequests(resources: Seen[]): Violation[] {
-    const deployments = new Map(resources.filter((r) => r.type === DEPLOYMENT)
-        .map((r) => [keyOf(r.props.metadata?.namespace, r.props.metadata?.name), r]));
+    const deployments = new Map(resources.filter((r) => r.type === DEPLOYMENT).map((r) => [keyOf(r.props.metadata?.namespace, r.props.metadata?.name), r]));
     const violations: Violation[] = [];
     for (const hpa of resources.filter((r) => r.type === HPA)) {
         const usesCpu = (hpa.props.spec?.metrics ?? []).some((m: any) => m.type === "Resource" && m.resource?.name === "cpu");
@@ -60,7 +63,8 @@ export function hpaTargetsWithoutCpuRequests(resources: Seen[]): Violation[] {
             if (container.resources?.requests?.cpu === undefined) {
                 violations.push({
                     urn: deployment.urn,
-                    message: `Deployment ${target.name} is scaled on CPU utilisation by HPA ${hpa.props.metadata?.name}, but its container ${container.name} ` +
+                    message:
+                        `Deployment ${target.name} is scaled on CPU utilisation by HPA ${hpa.props.metadata?.name}, but its container ${container.name} ` +
                         "has no CPU request, so the HPA shows <unknown> and never scales. Set daskk8s:dask.workers.resources.requests.cpu.",
                 });
             }
@@ -89,7 +93,8 @@ export function unpinnedDaskImages(resources: Seen[]): Violation[] {
             if (tag === "" || tag === "latest") {
                 violations.push({
                     urn: deployment.urn,
-                    message: `Deployment ${deployment.props.metadata?.name} runs ${container.image}: pin a Dask version tag (daskk8s:dask.image.tag), ` +
+                    message:
+                        `Deployment ${deployment.props.metadata?.name} runs ${container.image}: pin a Dask version tag (daskk8s:dask.image.tag), ` +
                         "never latest or none, so that the cluster does not change under running clients.",
                 });
             } else {
@@ -101,7 +106,8 @@ export function unpinnedDaskImages(resources: Seen[]): Violation[] {
         const listed = [...tags].map(([name, tag]) => `${name}=${tag}`).join(", ");
         violations.push({
             urn: resources.find(isDask)!.urn,
-            message: `Dask scheduler, workers and notebook run different image tags (${listed}); mismatched Dask versions fail in confusing ways. ` +
+            message:
+                `Dask scheduler, workers and notebook run different image tags (${listed}); mismatched Dask versions fail in confusing ways. ` +
                 "Use one daskk8s:dask.image.tag for all of them.",
         });
     }
@@ -113,9 +119,16 @@ const HASH = /sha1:([^:'"\s]+):([0-9a-f]{40})/g;
 /** A `sha1:<salt>:<hash>` in the props that is the hash of the chart's default password. */
 export function defaultJupyterPassword(props: Record<string, any>): string | undefined {
     for (const [, salt, digest] of JSON.stringify(props).matchAll(HASH)) {
-        if (crypto.createHash("sha1").update(CHART_DEFAULT_PASSWORD + salt).digest("hex") === digest) {
-            return `${props.kind ?? "Object"} ${props.metadata?.name} holds the hash of the dask chart's public default Jupyter password ("dask"). ` +
-                "Leave daskk8s:jupyterPassword unset to get a generated one, or set your own with `pulumi config set --secret jupyterPassword`.";
+        if (
+            crypto
+                .createHash("sha1")
+                .update(CHART_DEFAULT_PASSWORD + salt)
+                .digest("hex") === digest
+        ) {
+            return (
+                `${props.kind ?? "Object"} ${props.metadata?.name} holds the hash of the dask chart's public default Jupyter password ("dask"). ` +
+                "Leave daskk8s:jupyterPassword unset to get a generated one, or set your own with `pulumi config set --secret jupyterPassword`."
+            );
         }
     }
     return undefined;
@@ -130,8 +143,9 @@ export function workerResourcesMissing(props: Record<string, any>): string | und
     const missing = (props.spec?.template?.spec?.containers ?? []).flatMap((c: any) =>
         ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"]
             .filter((path) => path.split(".").reduce((node: any, key) => node?.[key], c.resources) === undefined)
-            .map((path) => `${c.name}: ${path}`));
-    return missing.length === 0 ? undefined
-        : `Dask workers need requests and limits (Pending or Evicted pods otherwise); missing ${missing.join(", ")}. ` +
-            "Set daskk8s:dask.workers.resources.";
+            .map((path) => `${c.name}: ${path}`),
+    );
+    return missing.length === 0
+        ? undefined
+        : `Dask workers need requests and limits (Pending or Evicted pods otherwise); missing ${missing.join(", ")}. ` + "Set daskk8s:dask.workers.resources.";
 }

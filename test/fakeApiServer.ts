@@ -24,7 +24,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
             res.end(JSON.stringify(body));
         };
         if (fake.failWith !== undefined) {
-            send(fake.failWith, { kind: "Status", message: "namespaces is forbidden: User \"dev\" cannot get resource \"namespaces\"" });
+            send(fake.failWith, { kind: "Status", message: 'namespaces is forbidden: User "dev" cannot get resource "namespaces"' });
         } else if (match && fake.namespaces!.has(decodeURIComponent(match[1]))) {
             send(200, fake.namespaces!.get(decodeURIComponent(match[1]))!);
         } else if (fake.objects!.has(req.url ?? "")) {

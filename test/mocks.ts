@@ -36,7 +36,7 @@ function providerOutputs(type: string, name: string, inputs: Record<string, any>
             return { vpcId: "vpc-123", publicSubnetIds: ["subnet-pub-a", "subnet-pub-b"], privateSubnetIds: ["subnet-priv-a", "subnet-priv-b"] };
         case "eks:index:Cluster":
             return {
-                kubeconfigJson: "{\"apiVersion\":\"v1\",\"users\":[{\"name\":\"aws\",\"user\":{\"token\":\"eks-token\"}}]}",
+                kubeconfigJson: '{"apiVersion":"v1","users":[{"name":"aws","user":{"token":"eks-token"}}]}',
                 eksCluster: { name: "dask-eks-1234" },
                 oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC",
                 oidcProviderUrl: "oidc.eks.us-west-2.amazonaws.com/id/ABC",
@@ -44,7 +44,10 @@ function providerOutputs(type: string, name: string, inputs: Record<string, any>
         case "aws:iam/role:Role":
             return { name: `${name}-7f3a`, arn: `arn:aws:iam::123456789012:role/${name}` };
         default:
-            return inputs.metadata?.name === undefined && type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm") && type !== "pulumi:providers:kubernetes"
+            return inputs.metadata?.name === undefined &&
+                type.startsWith("kubernetes:") &&
+                !type.startsWith("kubernetes:helm") &&
+                type !== "pulumi:providers:kubernetes"
                 ? { metadata: { ...inputs.metadata, name: `${name}-autonamed` } }
                 : {};
     }
@@ -58,22 +61,28 @@ function providerOutputs(type: string, name: string, inputs: Record<string, any>
  */
 export function installMocks(project = "daskk8s", stack = "test", registered: Registered[] = []): Registered[] {
     const dependencies = new Map<string, Pick<Registered, "dependencies" | "parent" | "aliases">>();
-    pulumi.runtime.setMocks({
-        newResource(args) {
-            registered.push({
-                type: args.type,
-                name: args.name,
-                inputs: args.inputs,
-                provider: args.provider,
-                transforms: (args as { transforms?: pulumi.ResourceTransform[] }).transforms ?? [],
-                ...(dependencies.get(`${args.type}::${args.name}`) ?? { dependencies: [], parent: "", aliases: [] }),
-            });
-            return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs) } };
+    pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                registered.push({
+                    type: args.type,
+                    name: args.name,
+                    inputs: args.inputs,
+                    provider: args.provider,
+                    transforms: (args as { transforms?: pulumi.ResourceTransform[] }).transforms ?? [],
+                    ...(dependencies.get(`${args.type}::${args.name}`) ?? { dependencies: [], parent: "", aliases: [] }),
+                });
+                return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs) } };
+            },
+            call(args) {
+                throw new Error(`unexpected provider call ${args.token}(${JSON.stringify(args.inputs)})`);
+            },
         },
-        call(args) {
-            throw new Error(`unexpected provider call ${args.token}(${JSON.stringify(args.inputs)})`);
-        },
-    }, project, stack, false, "organization");
+        project,
+        stack,
+        false,
+        "organization",
+    );
     // The mock interface does not pass dependencies, parents or aliases on;
     // read them off the registration request before the mock monitor handles it.
     const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, callback: unknown): unknown };
@@ -94,10 +103,12 @@ export function installMocks(project = "daskk8s", stack = "test", registered: Re
 
 /** The value of an output, once known. */
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply((value) => {
-        resolve(value);
-        return value;
-    }));
+    return new Promise((resolve) =>
+        output.apply((value) => {
+            resolve(value);
+            return value;
+        }),
+    );
 }
 
 // The SDK's queue of outstanding resource RPCs (what `pulumi up` waits for

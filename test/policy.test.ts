@@ -28,13 +28,19 @@ const cpuHpa: Seen = {
 };
 
 describe("policy: no-open-load-balancer", () => {
-    const lb = (ports: object[], ranges?: string[]) => ({ metadata: { name: "dask-scheduler" }, spec: { type: "LoadBalancer", ports, loadBalancerSourceRanges: ranges } });
+    const lb = (ports: object[], ranges?: string[]) => ({
+        metadata: { name: "dask-scheduler" },
+        spec: { type: "LoadBalancer", ports, loadBalancerSourceRanges: ranges },
+    });
     it("passes ClusterIP and NodePort Services, and LoadBalancers with source ranges", () => {
         assert.equal(openLoadBalancer({ spec: { type: "NodePort", ports: [{ port: 8786 }] } }), undefined);
         assert.equal(openLoadBalancer(lb([{ port: 8786 }], ["203.0.113.0/24"])), undefined);
     });
     it("fails an open scheduler LoadBalancer, naming the config key to fix", () => {
-        assert.match(openLoadBalancer(lb([{ port: 8786, targetPort: 8786 }]))!, /exposes the Dask scheduler \(port 8786\)[\s\S]*daskk8s:dask\.scheduler\.service\.loadBalancerSourceRanges/);
+        assert.match(
+            openLoadBalancer(lb([{ port: 8786, targetPort: 8786 }]))!,
+            /exposes the Dask scheduler \(port 8786\)[\s\S]*daskk8s:dask\.scheduler\.service\.loadBalancerSourceRanges/,
+        );
     });
     it("fails any other open LoadBalancer", () => {
         assert.match(openLoadBalancer(lb([{ port: 80 }], []))!, /without loadBalancerSourceRanges/);
@@ -46,7 +52,10 @@ describe("policy: cpu-requests-for-cpu-autoscaling", () => {
         assert.deepEqual(hpaTargetsWithoutCpuRequests([cpuHpa, daskDeployment("dask-worker", "worker", "ghcr.io/dask/dask:2024.1.0", fullResources)]), []);
     });
     it("fails a CPU-scaled Deployment without a CPU request, pointing at the Deployment", () => {
-        const violations = hpaTargetsWithoutCpuRequests([cpuHpa, daskDeployment("dask-worker", "worker", "ghcr.io/dask/dask:2024.1.0", { requests: { memory: "1Gi" } })]);
+        const violations = hpaTargetsWithoutCpuRequests([
+            cpuHpa,
+            daskDeployment("dask-worker", "worker", "ghcr.io/dask/dask:2024.1.0", { requests: { memory: "1Gi" } }),
+        ]);
         assert.equal(violations.length, 1);
         assert.equal(violations[0].urn, "urn:dask-worker");
         assert.match(violations[0].message, /no CPU request, so the HPA shows <unknown>/);
@@ -83,15 +92,28 @@ describe("policy: pinned-dask-images", () => {
 
 describe("policy: no-default-jupyter-password", () => {
     it("fails the chart's default hash in its ConfigMap", () => {
-        const config = { kind: "ConfigMap", metadata: { name: "dask-jupyter-config" }, data: { "jupyter_notebook_config.py": "c.NotebookApp.password = 'sha1:aae8550c0a44:9507d45e087d5ee481a5ce9f4f16f37a0867318c'" } };
+        const config = {
+            kind: "ConfigMap",
+            metadata: { name: "dask-jupyter-config" },
+            data: { "jupyter_notebook_config.py": "c.NotebookApp.password = 'sha1:aae8550c0a44:9507d45e087d5ee481a5ce9f4f16f37a0867318c'" },
+        };
         assert.match(defaultJupyterPassword(config)!, /public default Jupyter password/);
     });
     it("fails any hash of the password dask, whatever its salt", () => {
-        const digest = crypto.createHash("sha1").update("dask" + "pepper123456").digest("hex");
-        assert.match(defaultJupyterPassword({ kind: "Secret", metadata: { name: "login" }, stringData: { hash: `sha1:pepper123456:${digest}` } })!, /Secret login/);
+        const digest = crypto
+            .createHash("sha1")
+            .update("dask" + "pepper123456")
+            .digest("hex");
+        assert.match(
+            defaultJupyterPassword({ kind: "Secret", metadata: { name: "login" }, stringData: { hash: `sha1:pepper123456:${digest}` } })!,
+            /Secret login/,
+        );
     });
     it("passes another password's hash and configs without one", () => {
-        const digest = crypto.createHash("sha1").update("correct horse battery" + "pepper123456").digest("hex");
+        const digest = crypto
+            .createHash("sha1")
+            .update("correct horse battery" + "pepper123456")
+            .digest("hex");
         assert.equal(defaultJupyterPassword({ kind: "Secret", stringData: { hash: `sha1:pepper123456:${digest}` } }), undefined);
         assert.equal(defaultJupyterPassword({ kind: "ConfigMap", data: { "jupyter_notebook_config.py": "c.NotebookApp.password = ''" } }), undefined);
     });

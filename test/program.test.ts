@@ -23,7 +23,11 @@ async function withSecureValues<T>(stack: string, securePaths: string[], run: ()
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
     assert.ok(!fs.existsSync(dir), `${dir} must not exist`);
     fs.mkdirSync(dir);
-    const nest = (keyPath: string) => keyPath.split(".").reverse().reduce<unknown>((inner, key) => ({ [key]: inner }), { secure: "v1:test" });
+    const nest = (keyPath: string) =>
+        keyPath
+            .split(".")
+            .reverse()
+            .reduce<unknown>((inner, key) => ({ [key]: inner }), { secure: "v1:test" });
     fs.writeFileSync(file, stringify({ config: Object.assign({}, ...securePaths.map(nest)) }));
     try {
         return await run();
@@ -135,7 +139,11 @@ describe("the program under Pulumi.local.yaml", () => {
 
     it("targets the local cluster's context and uses its metrics server instead of deploying one", () => {
         assert.equal(find(registered, "pulumi:providers:kubernetes", "cluster-provider").inputs.context, "kwok-daskk8s");
-        assert.deepEqual(registered.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart").map((r) => r.name), ["dask-chart"], "no metrics-server chart");
+        assert.deepEqual(
+            registered.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart").map((r) => r.name),
+            ["dask-chart"],
+            "no metrics-server chart",
+        );
         assert.ok(find(registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "dask-workers-hpa"));
     });
 
@@ -184,48 +192,84 @@ describe("the program with bad config", () => {
     it("fails before registering any resource", async () => {
         const config = { ...stackFileConfig("minikube"), "daskk8s:autoscaling": JSON.stringify({ minReplicas: 4, maxReplicas: 2 }) };
         const { error, registered } = await runFailing("minikube", config);
-        assert.match(error.message, /Pulumi\.minikube\.yaml[\s\S]*daskk8s:autoscaling\.minReplicas \(4\) must not exceed daskk8s:autoscaling\.maxReplicas \(2\)/);
-        assert.deepEqual(registered.map((r) => r.name), []);
+        assert.match(
+            error.message,
+            /Pulumi\.minikube\.yaml[\s\S]*daskk8s:autoscaling\.minReplicas \(4\) must not exceed daskk8s:autoscaling\.maxReplicas \(2\)/,
+        );
+        assert.deepEqual(
+            registered.map((r) => r.name),
+            [],
+        );
     });
 
     it("refuses a secret inside daskk8s:dask before registering any resource, never echoing it", async () => {
         const config = { ...stackFileConfig("minikube"), "daskk8s:dask": JSON.stringify({ workers: { env: { API_TOKEN: "tok-in-dask-1" } } }) };
         const { error, registered } = await withSecureValues("unit-secrets", ["daskk8s:dask.workers.env.API_TOKEN"], () => runFailing("unit-secrets", config));
-        assert.match(error.message, /daskk8s:dask\.workers\.env\.API_TOKEN \(secret\) holds a value set with --secret[\s\S]*secrets go in daskk8s:jupyterPassword and daskk8s:secretEnv only/);
+        assert.match(
+            error.message,
+            /daskk8s:dask\.workers\.env\.API_TOKEN \(secret\) holds a value set with --secret[\s\S]*secrets go in daskk8s:jupyterPassword and daskk8s:secretEnv only/,
+        );
         assert.ok(!error.message.includes("tok-in-dask-1"));
-        assert.deepEqual(registered.map((r) => r.name), []);
+        assert.deepEqual(
+            registered.map((r) => r.name),
+            [],
+        );
     });
 
     it("refuses to create a namespace that exists and is not this stack's, before registering any resource", async () => {
         api.namespaces.set("team-a", { metadata: { name: "team-a" } });
         const config = { ...stackFileConfig("minikube"), "daskk8s:dask": JSON.stringify({ namespace: "team-a" }) };
         const { error, registered } = await runFailing("minikube", config);
-        assert.match(error.message, /Pulumi\.minikube\.yaml[\s\S]*daskk8s:dask\.namespace \("team-a"\) already exists in context minikube and was not created by this stack[\s\S]*deploy into it with daskk8s:dask\.createNamespace false/);
-        assert.deepEqual(registered.map((r) => r.name), []);
+        assert.match(
+            error.message,
+            /Pulumi\.minikube\.yaml[\s\S]*daskk8s:dask\.namespace \("team-a"\) already exists in context minikube and was not created by this stack[\s\S]*deploy into it with daskk8s:dask\.createNamespace false/,
+        );
+        assert.deepEqual(
+            registered.map((r) => r.name),
+            [],
+        );
     });
 
     it("deploys into an existing namespace with createNamespace false, without asking the cluster about it, and creates no namespace", async () => {
         const before = api.requests.length;
         const config = { ...stackFileConfig("minikube"), "daskk8s:dask": JSON.stringify({ namespace: "team-a", createNamespace: false }) };
         const { registered } = await runProgram("minikube", config);
-        assert.deepEqual(api.requests.slice(before).map((r) => r.path), [METRICS_API_PATH]);
-        assert.deepEqual(registered.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.name), []);
+        assert.deepEqual(
+            api.requests.slice(before).map((r) => r.path),
+            [METRICS_API_PATH],
+        );
+        assert.deepEqual(
+            registered.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.name),
+            [],
+        );
     });
 
     it("marks the namespace it creates with the stack, after checking it is free", async () => {
         const before = api.requests.length;
         const { registered } = await runProgram("minikube", stackFileConfig("minikube"));
-        assert.deepEqual(api.requests.slice(before).map((r) => r.path), ["/api/v1/namespaces/dask", METRICS_API_PATH]);
+        assert.deepEqual(
+            api.requests.slice(before).map((r) => r.path),
+            ["/api/v1/namespaces/dask", METRICS_API_PATH],
+        );
         const namespace = find(registered, "kubernetes:core/v1:Namespace", "dask-namespace");
         assert.deepEqual(namespace.inputs.metadata, { name: "dask", annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" } });
     });
 
     it("refuses to install metrics-server where the cluster serves the metrics API already, before registering any resource", async () => {
-        api.objects.set(METRICS_API_PATH, { metadata: { name: "v1beta1.metrics.k8s.io" }, spec: { service: { namespace: "kube-system", name: "metrics-server" } } });
+        api.objects.set(METRICS_API_PATH, {
+            metadata: { name: "v1beta1.metrics.k8s.io" },
+            spec: { service: { namespace: "kube-system", name: "metrics-server" } },
+        });
         try {
             const { error, registered } = await runFailing("minikube", stackFileConfig("minikube"));
-            assert.match(error.message, /daskk8s:metricsServer\.mode \("chart"\) would install a second metrics server: context minikube already serves v1beta1\.metrics\.k8s\.io from the Service kube-system\/metrics-server, not marked as this stack's \(.*kubectl annotate apiservice v1beta1\.metrics\.k8s\.io daskk8s\.io\/owner=organization\/daskk8s\/minikube.*\); .* Set daskk8s:metricsServer\.mode to "existing" to use the cluster's/);
-            assert.deepEqual(registered.map((r) => r.name), []);
+            assert.match(
+                error.message,
+                /daskk8s:metricsServer\.mode \("chart"\) would install a second metrics server: context minikube already serves v1beta1\.metrics\.k8s\.io from the Service kube-system\/metrics-server, not marked as this stack's \(.*kubectl annotate apiservice v1beta1\.metrics\.k8s\.io daskk8s\.io\/owner=organization\/daskk8s\/minikube.*\); .* Set daskk8s:metricsServer\.mode to "existing" to use the cluster's/,
+            );
+            assert.deepEqual(
+                registered.map((r) => r.name),
+                [],
+            );
             // Installed by this stack: its own, kept on every run.
             api.objects.set(METRICS_API_PATH, { metadata: { annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" } }, spec: {} });
             await runProgram("minikube", stackFileConfig("minikube"));
@@ -238,8 +282,11 @@ describe("the program with bad config", () => {
         const { registered } = await runProgram("minikube", stackFileConfig("minikube"));
         const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "metrics-server-chart");
         const apiService = { apiVersion: "apiregistration.k8s.io/v1", kind: "APIService", metadata: { name: "v1beta1.metrics.k8s.io", labels: { app: "m" } } };
-        assert.deepEqual((await applyTransforms(chart, apiService)).metadata,
-            { name: "v1beta1.metrics.k8s.io", labels: { app: "m" }, annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" } });
+        assert.deepEqual((await applyTransforms(chart, apiService)).metadata, {
+            name: "v1beta1.metrics.k8s.io",
+            labels: { app: "m" },
+            annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" },
+        });
         const service = { apiVersion: "v1", kind: "Service", metadata: { name: "metrics-server" } };
         assert.deepEqual(await applyTransforms(chart, service), service);
     });
@@ -250,7 +297,10 @@ describe("the program with bad config", () => {
         const { registered } = await runProgram("minikube", config);
         const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "dask-worker", annotations: { a: "b" } } };
         // Transforms of a component apply to everything below it (the charts' objects too).
-        for (const [type, name] of [["daskk8s:index:DaskCluster", "dask"], ["daskk8s:index:MetricsServer", "metrics-server"]]) {
+        for (const [type, name] of [
+            ["daskk8s:index:DaskCluster", "dask"],
+            ["daskk8s:index:MetricsServer", "metrics-server"],
+        ]) {
             const component = find(registered, type, name);
             assert.deepEqual((await applyTransforms(component, deployment)).metadata.annotations, { a: "b", "pulumi.com/patchForce": "true" }, name);
         }

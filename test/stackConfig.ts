@@ -6,22 +6,24 @@ import { parse } from "yaml";
 export function stackFileConfig(stack: string): Record<string, string> {
     const file = path.join(__dirname, "..", `Pulumi.${stack}.yaml`);
     const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
-    return Object.fromEntries(Object.entries(doc.config).map(([key, value]) =>
-        [key, typeof value === "string" ? value : JSON.stringify(value)]));
+    return Object.fromEntries(Object.entries(doc.config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
 }
 
 /** A kubeconfig file with the given contexts, for targets that read one. */
 export function writeKubeconfig(dir: string, contexts: string[], server = "https://127.0.0.1:6443"): string {
     const file = path.join(dir, "kubeconfig");
-    fs.writeFileSync(file, [
-        "apiVersion: v1",
-        "kind: Config",
-        `current-context: ${contexts[0]}`,
-        `clusters: [{name: c, cluster: {server: '${server}'}}]`,
-        "users: [{name: u, user: {token: test-token}}]",
-        "contexts:",
-        ...contexts.map((c) => `- {name: ${c}, context: {cluster: c, user: u}}`),
-        "",
-    ].join("\n"));
+    fs.writeFileSync(
+        file,
+        [
+            "apiVersion: v1",
+            "kind: Config",
+            `current-context: ${contexts[0]}`,
+            `clusters: [{name: c, cluster: {server: '${server}'}}]`,
+            "users: [{name: u, user: {token: test-token}}]",
+            "contexts:",
+            ...contexts.map((c) => `- {name: ${c}, context: {cluster: c, user: u}}`),
+            "",
+        ].join("\n"),
+    );
     return file;
 }

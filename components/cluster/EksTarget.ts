@@ -32,50 +32,69 @@ export class EksTarget extends pulumi.ComponentResource {
         super("daskk8s:index:EksTarget", name, {}, opts);
         const tags = args.tags ?? {};
 
-        const network = args.network ?? new awsx.ec2.Vpc(`${name}-vpc`, {
-            cidrBlock: args.vpcCidr ?? D.vpcCidr,
-            numberOfAvailabilityZones: 2,
-            natGateways: { strategy: awsx.ec2.NatGatewayStrategy.Single },
-            tags,
-        }, { parent: this });
+        const network =
+            args.network ??
+            new awsx.ec2.Vpc(
+                `${name}-vpc`,
+                {
+                    cidrBlock: args.vpcCidr ?? D.vpcCidr,
+                    numberOfAvailabilityZones: 2,
+                    natGateways: { strategy: awsx.ec2.NatGatewayStrategy.Single },
+                    tags,
+                },
+                { parent: this },
+            );
 
-        const nodeRole = new aws.iam.Role(`${name}-node-role`, {
-            assumeRolePolicy: JSON.stringify(aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" })),
-            tags,
-        }, { parent: this });
+        const nodeRole = new aws.iam.Role(
+            `${name}-node-role`,
+            {
+                assumeRolePolicy: JSON.stringify(aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" })),
+                tags,
+            },
+            { parent: this },
+        );
         const nodePolicies = [
             aws.iam.ManagedPolicy.AmazonEKSWorkerNodePolicy,
             aws.iam.ManagedPolicy.AmazonEKS_CNI_Policy,
             aws.iam.ManagedPolicy.AmazonEC2ContainerRegistryReadOnly,
         ];
-        const attachments = nodePolicies.map((policyArn, i) =>
-            new aws.iam.RolePolicyAttachment(`${name}-node-policy-${i}`, { role: nodeRole.name, policyArn }, { parent: this }));
+        const attachments = nodePolicies.map(
+            (policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-policy-${i}`, { role: nodeRole.name, policyArn }, { parent: this }),
+        );
 
-        const cluster = new eks.Cluster(`${name}-cluster`, {
-            version: args.kubernetesVersion ?? DEFAULT_EKS_VERSION,
-            vpcId: network.vpcId,
-            publicSubnetIds: network.publicSubnetIds,
-            privateSubnetIds: network.privateSubnetIds,
-            authenticationMode: eks.AuthenticationMode.Api,
-            skipDefaultNodeGroup: true,
-            createOidcProvider: true,
-            publicAccessCidrs: args.apiAccessCidrs,
-            tags,
-        }, { parent: this });
-
-        new eks.ManagedNodeGroup(`${name}-nodes`, {
-            cluster,
-            nodeRole,
-            instanceTypes: args.instanceTypes ?? [...D.instanceTypes],
-            diskSize: args.nodeDiskSizeGb ?? D.nodeDiskSizeGb,
-            subnetIds: network.privateSubnetIds,
-            scalingConfig: {
-                minSize: args.minNodes ?? D.minNodes,
-                desiredSize: args.desiredNodes ?? D.desiredNodes,
-                maxSize: args.maxNodes ?? D.maxNodes,
+        const cluster = new eks.Cluster(
+            `${name}-cluster`,
+            {
+                version: args.kubernetesVersion ?? DEFAULT_EKS_VERSION,
+                vpcId: network.vpcId,
+                publicSubnetIds: network.publicSubnetIds,
+                privateSubnetIds: network.privateSubnetIds,
+                authenticationMode: eks.AuthenticationMode.Api,
+                skipDefaultNodeGroup: true,
+                createOidcProvider: true,
+                publicAccessCidrs: args.apiAccessCidrs,
+                tags,
             },
-            tags,
-        }, { parent: this, dependsOn: attachments });
+            { parent: this },
+        );
+
+        new eks.ManagedNodeGroup(
+            `${name}-nodes`,
+            {
+                cluster,
+                nodeRole,
+                instanceTypes: args.instanceTypes ?? [...D.instanceTypes],
+                diskSize: args.nodeDiskSizeGb ?? D.nodeDiskSizeGb,
+                subnetIds: network.privateSubnetIds,
+                scalingConfig: {
+                    minSize: args.minNodes ?? D.minNodes,
+                    desiredSize: args.desiredNodes ?? D.desiredNodes,
+                    maxSize: args.maxNodes ?? D.maxNodes,
+                },
+                tags,
+            },
+            { parent: this, dependsOn: attachments },
+        );
 
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
         this.clusterName = cluster.eksCluster.apply((c) => c.name);

@@ -126,11 +126,18 @@ export class KubeconfigTarget extends pulumi.ComponentResource {
         this.kubeconfig = pulumi.secret(view.content!);
         this.context = pulumi.output(context!);
         adoptions.set(this, adoptionTransforms(args));
-        providers.set(this, new k8s.Provider(`${name}-provider`, {
-            kubeconfig: this.kubeconfig,
-            context: context!,
-            ...patchForce(args),
-        }, { parent: this }));
+        providers.set(
+            this,
+            new k8s.Provider(
+                `${name}-provider`,
+                {
+                    kubeconfig: this.kubeconfig,
+                    context: context!,
+                    ...patchForce(args),
+                },
+                { parent: this },
+            ),
+        );
         this.registerOutputs({ kubeconfig: this.kubeconfig, context: this.context });
     }
 

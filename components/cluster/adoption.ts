@@ -34,8 +34,9 @@ export interface AdoptionArgs {
 
 /** The `adoptExisting` setting. */
 export const adoptExistingSetting = flag({
-    description: "Take over Kubernetes objects of the same name that exist already, also fields another manager set (server-side apply with force); " +
-        "for one run after an interrupted one, see docs/operations.md, \"If a run was interrupted\".",
+    description:
+        "Take over Kubernetes objects of the same name that exist already, also fields another manager set (server-side apply with force); " +
+        'for one run after an interrupted one, see docs/operations.md, "If a run was interrupted".',
     default: false,
 });
 
@@ -44,8 +45,7 @@ export const adoptExistingSetting = flag({
  * providers, which are no objects in the cluster).
  */
 export const adoptExistingTransform: pulumi.ResourceTransform = (args) => {
-    if (!args.custom || !args.type.startsWith("kubernetes:") || args.type.startsWith("kubernetes:helm.sh/")
-        || args.type.startsWith("kubernetes:yaml")) {
+    if (!args.custom || !args.type.startsWith("kubernetes:") || args.type.startsWith("kubernetes:helm.sh/") || args.type.startsWith("kubernetes:yaml")) {
         return undefined;
     }
     const props = args.props as { metadata?: { annotations?: Record<string, unknown> } };

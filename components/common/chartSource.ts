@@ -27,13 +27,24 @@ export interface ChartSource {
 
 /** The settings of a chart source; `defaultChart` says which chart and version the default is. */
 export function chartSourceSettings(defaultChart: string) {
-    return group({
-        repository: matching(/^(https?|oci):\/\/\S+$/, "an http(s):// or oci:// URL", { description: "Chart repository URL.", defaultText: "the chart's upstream repository" }),
-        version: matching(/^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/, "an exact chart version such as 1.2.3 (ranges would let the chart change under you)", {
-            description: "Chart version (exact versions only).", defaultText: "the version this component is tested with",
-        }),
-        path: anyText({ description: "A local chart (`.tgz` or directory) instead; nothing is downloaded (air-gapped installs)." }),
-    }, { description: "Where the chart comes from.", defaultText: defaultChart });
+    return group(
+        {
+            repository: matching(/^(https?|oci):\/\/\S+$/, "an http(s):// or oci:// URL", {
+                description: "Chart repository URL.",
+                defaultText: "the chart's upstream repository",
+            }),
+            version: matching(
+                /^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/,
+                "an exact chart version such as 1.2.3 (ranges would let the chart change under you)",
+                {
+                    description: "Chart version (exact versions only).",
+                    defaultText: "the version this component is tested with",
+                },
+            ),
+            path: anyText({ description: "A local chart (`.tgz` or directory) instead; nothing is downloaded (air-gapped installs)." }),
+        },
+        { description: "Where the chart comes from.", defaultText: defaultChart },
+    );
 }
 
 /** Checks what the settings cannot: a local chart alone, and that it exists. `prefix` is the argument's path, e.g. `chart`. */
@@ -43,7 +54,11 @@ export function checkChartSource(issues: IssueList, prefix: string, source: Char
     }
     if (source.path !== undefined) {
         if (source.repository !== undefined || source.version !== undefined) {
-            issues.add(`${prefix}.path`, source.path, `cannot be combined with {{${prefix}.repository}} or {{${prefix}.version}}: a local chart has its own version`);
+            issues.add(
+                `${prefix}.path`,
+                source.path,
+                `cannot be combined with {{${prefix}.repository}} or {{${prefix}.version}}: a local chart has its own version`,
+            );
         }
         if (!fs.existsSync(source.path)) {
             issues.add(`${prefix}.path`, source.path, "must be an existing chart .tgz file or chart directory");

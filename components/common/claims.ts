@@ -21,8 +21,7 @@ function kubernetesProvider(opts: pulumi.ComponentResourceOptions | undefined): 
     const listed = Array.isArray(providers)
         ? providers.find((p) => p instanceof k8s.Provider)
         : (providers as Record<string, pulumi.ProviderResource> | undefined)?.kubernetes;
-    return listed ?? (opts?.provider instanceof k8s.Provider ? opts.provider : undefined)
-        ?? opts?.parent?.getProvider("kubernetes::") ?? DEFAULT_PROVIDER;
+    return listed ?? (opts?.provider instanceof k8s.Provider ? opts.provider : undefined) ?? opts?.parent?.getProvider("kubernetes::") ?? DEFAULT_PROVIDER;
 }
 
 /**

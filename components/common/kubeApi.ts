@@ -14,7 +14,13 @@ import { parse } from "yaml";
 /** Thrown when a context cannot be used for a request; the message says why. */
 export class KubeApiError extends Error {}
 
-interface Named<T> { name: string; [key: string]: unknown; cluster?: T; user?: T; context?: T }
+interface Named<T> {
+    name: string;
+    [key: string]: unknown;
+    cluster?: T;
+    user?: T;
+    context?: T;
+}
 interface ClusterEntry {
     server?: string;
     "certificate-authority-data"?: string;
@@ -50,7 +56,7 @@ export interface ApiEndpoint {
 }
 
 function pick<T>(list: unknown, name: string, kind: "cluster" | "user" | "context"): T {
-    const entry = (Array.isArray(list) ? list as Named<T>[] : []).find((e) => e?.name === name);
+    const entry = (Array.isArray(list) ? (list as Named<T>[]) : []).find((e) => e?.name === name);
     if (entry?.[kind] === undefined) {
         throw new KubeApiError(`the kubeconfig has no ${kind} named "${name}"`);
     }
@@ -91,7 +97,9 @@ export function apiEndpoint(kubeconfig: string, context: string): ApiEndpoint {
         throw new KubeApiError(`cluster "${ctx.cluster}" is reached through proxy-url, which the program's checks do not support`);
     }
     if (user["auth-provider"] !== undefined) {
-        throw new KubeApiError(`user "${ctx.user}" uses the auth-provider "${user["auth-provider"].name}", which Kubernetes removed in 1.26: use its exec credential plugin`);
+        throw new KubeApiError(
+            `user "${ctx.user}" uses the auth-provider "${user["auth-provider"].name}", which Kubernetes removed in 1.26: use its exec credential plugin`,
+        );
     }
     const server = new URL(cluster.server);
     const tls: https.AgentOptions = {
@@ -104,10 +112,18 @@ export function apiEndpoint(kubeconfig: string, context: string): ApiEndpoint {
         tls.ca = fs.readFileSync(cluster["certificate-authority"]);
     }
     const headers: Record<string, string> = { Accept: "application/json" };
-    let cert = user["client-certificate-data"] !== undefined ? base64(user["client-certificate-data"])
-        : user["client-certificate"] !== undefined ? fs.readFileSync(user["client-certificate"]) : undefined;
-    let key = user["client-key-data"] !== undefined ? base64(user["client-key-data"])
-        : user["client-key"] !== undefined ? fs.readFileSync(user["client-key"]) : undefined;
+    let cert =
+        user["client-certificate-data"] !== undefined
+            ? base64(user["client-certificate-data"])
+            : user["client-certificate"] !== undefined
+              ? fs.readFileSync(user["client-certificate"])
+              : undefined;
+    let key =
+        user["client-key-data"] !== undefined
+            ? base64(user["client-key-data"])
+            : user["client-key"] !== undefined
+              ? fs.readFileSync(user["client-key"])
+              : undefined;
     let token = user.token ?? (user.tokenFile !== undefined ? fs.readFileSync(user.tokenFile, "utf8").trim() : undefined);
     if (user.exec !== undefined && token === undefined && cert === undefined) {
         const status = execCredential(user.exec, cluster.server);
@@ -133,25 +149,29 @@ export function kubeGet(endpoint: ApiEndpoint, apiPath: string, timeoutMs = 15_0
     const url = new URL(endpoint.server.href.replace(/\/+$/, "") + apiPath);
     const secure = url.protocol === "https:";
     return new Promise((resolve, reject) => {
-        const request = (secure ? https : http).request(url, {
-            method: "GET",
-            headers: endpoint.headers,
-            ...(secure ? { agent: new https.Agent({ ...endpoint.tls, keepAlive: false }) } : {}),
-            timeout: timeoutMs,
-        }, (response) => {
-            const chunks: Buffer[] = [];
-            response.on("data", (chunk: Buffer) => chunks.push(chunk));
-            response.on("end", () => {
-                const text = Buffer.concat(chunks).toString("utf8");
-                let body: unknown = text;
-                try {
-                    body = JSON.parse(text);
-                } catch {
-                    // not JSON: keep the text for the message
-                }
-                resolve({ status: response.statusCode ?? 0, body });
-            });
-        });
+        const request = (secure ? https : http).request(
+            url,
+            {
+                method: "GET",
+                headers: endpoint.headers,
+                ...(secure ? { agent: new https.Agent({ ...endpoint.tls, keepAlive: false }) } : {}),
+                timeout: timeoutMs,
+            },
+            (response) => {
+                const chunks: Buffer[] = [];
+                response.on("data", (chunk: Buffer) => chunks.push(chunk));
+                response.on("end", () => {
+                    const text = Buffer.concat(chunks).toString("utf8");
+                    let body: unknown = text;
+                    try {
+                        body = JSON.parse(text);
+                    } catch {
+                        // not JSON: keep the text for the message
+                    }
+                    resolve({ status: response.statusCode ?? 0, body });
+                });
+            },
+        );
         request.on("timeout", () => request.destroy(new KubeApiError(`no answer from ${endpoint.server.origin} within ${timeoutMs / 1000} s`)));
         request.on("error", (err) => reject(err instanceof KubeApiError ? err : new KubeApiError(`cannot reach ${endpoint.server.origin} (${err.message})`)));
         request.end();

@@ -59,14 +59,16 @@ export async function namespaceTakeoverIssue(endpoint: ApiEndpoint, namespace: s
         return undefined;
     }
     const mark = markedBy(found);
-    const whose = mark === undefined
-        ? `was not created by this stack (it has no ${OWNER_ANNOTATION} annotation; if an earlier version of this program created it, ` +
-          `run \`kubectl annotate namespace ${namespace} ${OWNER_ANNOTATION}=${owner}\`)`
-        : `belongs to stack ${mark}`;
+    const whose =
+        mark === undefined
+            ? `was not created by this stack (it has no ${OWNER_ANNOTATION} annotation; if an earlier version of this program created it, ` +
+              `run \`kubectl annotate namespace ${namespace} ${OWNER_ANNOTATION}=${owner}\`)`
+            : `belongs to stack ${mark}`;
     return {
         path: "namespace",
         value: namespace,
-        rule: `already exists in ${where} and ${whose}. The program never takes over a namespace, as \`pulumi destroy\` would delete it ` +
+        rule:
+            `already exists in ${where} and ${whose}. The program never takes over a namespace, as \`pulumi destroy\` would delete it ` +
             "with everything in it: deploy into it with {{createNamespace}} false (it is then neither created nor deleted by the program), " +
             "or choose a namespace that does not exist",
     };
@@ -88,14 +90,16 @@ export async function metricsApiTakeoverIssue(endpoint: ApiEndpoint, apiService:
     const service = found.object.spec?.service;
     const from = service ? `the Service ${service.namespace}/${service.name}` : "the API server itself";
     const mark = markedBy(found);
-    const whose = mark === undefined
-        ? "not marked as this stack's (if this stack installed it with an earlier version of this program, mark it: " +
-          `\`kubectl annotate apiservice ${apiService} ${OWNER_ANNOTATION}=${owner}\`, as setting {{mode}} "existing" would then remove it)`
-        : `installed by stack ${mark}`;
+    const whose =
+        mark === undefined
+            ? "not marked as this stack's (if this stack installed it with an earlier version of this program, mark it: " +
+              `\`kubectl annotate apiservice ${apiService} ${OWNER_ANNOTATION}=${owner}\`, as setting {{mode}} "existing" would then remove it)`
+            : `installed by stack ${mark}`;
     return {
         path: "mode",
         value: "chart",
-        rule: `would install a second metrics server: ${where} already serves ${apiService} from ${from}, ${whose}; ` +
-            "two would take the APIService and RBAC objects from each other. Set {{mode}} to \"existing\" to use the cluster's",
+        rule:
+            `would install a second metrics server: ${where} already serves ${apiService} from ${from}, ${whose}; ` +
+            'two would take the APIService and RBAC objects from each other. Set {{mode}} to "existing" to use the cluster\'s',
     };
 }

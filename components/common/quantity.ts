@@ -78,4 +78,4 @@ export function compareQuantities(a: string | number, b: string | number): -1 | 
     return left < right ? -1 : left > right ? 1 : 0;
 }
 
-export const QUANTITY_TEXT = "a Kubernetes quantity such as \"500m\", \"2\", \"4Gi\"";
+export const QUANTITY_TEXT = 'a Kubernetes quantity such as "500m", "2", "4Gi"';

@@ -34,7 +34,8 @@ export function wholeNumberRule(min: number, max?: number): string {
 /** A whole number from `min` to `max` (default: the largest int32, where every count here ends up). */
 export function wholeNumber(range: { min: number; max?: number }, meta: SettingMeta) {
     const rule = wholeNumberRule(range.min, range.max);
-    return z.number()
+    return z
+        .number()
         .refine((v) => Number.isInteger(v) && v >= range.min && v <= (range.max ?? MAX_INT32), { error: rule })
         .optional()
         .meta({ ...meta, minimum: range.min, maximum: range.max ?? MAX_INT32 });
@@ -42,12 +43,20 @@ export function wholeNumber(range: { min: number; max?: number }, meta: SettingM
 
 /** A string matching `pattern`; `what` completes "must be ...". */
 export function matching(pattern: RegExp, what: string, meta: SettingMeta) {
-    return z.string().regex(pattern, { error: `must be ${what}` }).optional().meta(meta);
+    return z
+        .string()
+        .regex(pattern, { error: `must be ${what}` })
+        .optional()
+        .meta(meta);
 }
 
 /** A string `accept` approves; `what` completes "must be ...". */
 export function accepted(accept: (value: string) => boolean, what: string, meta: SettingMeta) {
-    return z.string().refine(accept, { error: `must be ${what}` }).optional().meta(meta);
+    return z
+        .string()
+        .refine(accept, { error: `must be ${what}` })
+        .optional()
+        .meta(meta);
 }
 
 /** One of a few strings. */

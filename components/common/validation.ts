@@ -30,7 +30,7 @@ export function show(value: unknown): string {
     if (value instanceof Described) {
         return value.description;
     }
-    const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -100,9 +100,13 @@ export class IssueList {
             return;
         }
         if (!Number.isInteger(value) || value < min || value > (max ?? MAX_INT32)) {
-            this.add(path, value, max === undefined
-                ? `must be a whole number from ${min} to ${MAX_INT32} (the largest Kubernetes accepts)`
-                : `must be a whole number from ${min} to ${max}`);
+            this.add(
+                path,
+                value,
+                max === undefined
+                    ? `must be a whole number from ${min} to ${MAX_INT32} (the largest Kubernetes accepts)`
+                    : `must be a whole number from ${min} to ${max}`,
+            );
         }
     }
 

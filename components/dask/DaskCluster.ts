@@ -135,7 +135,6 @@ export interface DaskClusterArgs {
     values?: Record<string, any>;
 }
 
-
 /** Requests and limits with the defaults filled in field by field. */
 export function withDefaults(given: ContainerResources | undefined, defaults: ContainerResources): ContainerResources {
     return {
@@ -177,16 +176,24 @@ export class DaskCluster extends pulumi.ComponentResource {
         throwIfInvalid("DaskCluster", name, validateDaskClusterArgs(args));
         const namespaceName = args.namespace ?? D.namespace;
         const fullname = args.fullname ?? D.fullname;
-        const claims: Claim[] = [{
-            what: `dask release ${namespaceName}/${fullname}`, path: "fullname", value: fullname,
-            rule: (earlier) => `is already used in namespace "${namespaceName}" of the same cluster by ${earlier}: the two would share ` +
-                "their objects (login Secret, Services, autoscaler); give each its own {{namespace}} or {{fullname}}",
-        }];
+        const claims: Claim[] = [
+            {
+                what: `dask release ${namespaceName}/${fullname}`,
+                path: "fullname",
+                value: fullname,
+                rule: (earlier) =>
+                    `is already used in namespace "${namespaceName}" of the same cluster by ${earlier}: the two would share ` +
+                    "their objects (login Secret, Services, autoscaler); give each its own {{namespace}} or {{fullname}}",
+            },
+        ];
         if (args.createNamespace !== false) {
             // Two Namespace resources for one namespace: destroying either deletes the other's objects.
             claims.push({
-                what: `namespace ${namespaceName}`, path: "createNamespace", value: true,
-                rule: (earlier) => `would create namespace "${namespaceName}", which ${earlier} creates on the same cluster: set {{createNamespace}} ` +
+                what: `namespace ${namespaceName}`,
+                path: "createNamespace",
+                value: true,
+                rule: (earlier) =>
+                    `would create namespace "${namespaceName}", which ${earlier} creates on the same cluster: set {{createNamespace}} ` +
                     "to false on this one (and make it depend on the other), or give it its own {{namespace}}",
             });
         }
@@ -201,30 +208,42 @@ export class DaskCluster extends pulumi.ComponentResource {
         const jupyterEnabled = args.jupyter?.enabled ?? D.jupyterEnabled;
         const jupyterService = args.jupyter?.service ?? {};
 
-        const namespace = args.createNamespace === false
-            ? undefined
-            : new k8s.core.v1.Namespace(`${name}-namespace`, {
-                metadata: { name: namespaceName, annotations: { [OWNER_ANNOTATION]: stackOwner() } },
-            }, { parent: this });
+        const namespace =
+            args.createNamespace === false
+                ? undefined
+                : new k8s.core.v1.Namespace(
+                      `${name}-namespace`,
+                      {
+                          metadata: { name: namespaceName, annotations: { [OWNER_ANNOTATION]: stackOwner() } },
+                      },
+                      { parent: this },
+                  );
         const namespaceOutput = namespace ? namespace.metadata.name : pulumi.output(namespaceName);
 
         let jupyterLogin: { password: pulumi.Output<string>; secret: k8s.core.v1.Secret } | undefined;
         if (jupyterEnabled) {
-            const password = args.jupyter?.password !== undefined
-                ? pulumi.secret(args.jupyter.password)
-                : new GeneratedText(`${name}-jupyter-password`, { length: 24 }, { parent: this }).result;
+            const password =
+                args.jupyter?.password !== undefined
+                    ? pulumi.secret(args.jupyter.password)
+                    : new GeneratedText(`${name}-jupyter-password`, { length: 24 }, { parent: this }).result;
             const identity = `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
-            const hash = pulumi.secret(password.apply((p) => {
-                const problem = passwordProblem(p);
-                if (problem !== undefined) {
-                    throw new Error(`DaskCluster "${name}": jupyter.password ${problem}`);
-                }
-                return hashJupyterPassword(p, jupyterPasswordSalt(p, identity));
-            }));
-            const secret = new k8s.core.v1.Secret(`${name}-jupyter-login`, {
-                metadata: { name: `${fullname}-jupyter-login`, namespace: namespaceOutput },
-                stringData: { hash },
-            }, { parent: this });
+            const hash = pulumi.secret(
+                password.apply((p) => {
+                    const problem = passwordProblem(p);
+                    if (problem !== undefined) {
+                        throw new Error(`DaskCluster "${name}": jupyter.password ${problem}`);
+                    }
+                    return hashJupyterPassword(p, jupyterPasswordSalt(p, identity));
+                }),
+            );
+            const secret = new k8s.core.v1.Secret(
+                `${name}-jupyter-login`,
+                {
+                    metadata: { name: `${fullname}-jupyter-login`, namespace: namespaceOutput },
+                    stringData: { hash },
+                },
+                { parent: this },
+            );
             jupyterLogin = { password, secret };
         }
 
@@ -234,76 +253,109 @@ export class DaskCluster extends pulumi.ComponentResource {
             if (names.length === 0) {
                 return undefined;
             }
-            const secret = new k8s.core.v1.Secret(`${name}-${role}-env`, {
-                metadata: { name: `${fullname}-${role}-env`, namespace: namespaceOutput },
-                stringData: pulumi.secret(pulumi.all(Object.fromEntries(names.map((n) => [n, env![n]])))),
-            }, { parent: this });
+            const secret = new k8s.core.v1.Secret(
+                `${name}-${role}-env`,
+                {
+                    metadata: { name: `${fullname}-${role}-env`, namespace: namespaceOutput },
+                    stringData: pulumi.secret(pulumi.all(Object.fromEntries(names.map((n) => [n, env![n]])))),
+                },
+                { parent: this },
+            );
             return { secretName: secret.metadata.name, names, revision: secret.metadata.resourceVersion };
         };
         const workerSecretEnv = envSecret("worker", args.workers?.secretEnv);
         const jupyterSecretEnv = jupyterEnabled ? envSecret("jupyter", args.jupyter?.secretEnv) : undefined;
 
-        const values = deepMerge(daskChartValues({
-            fullname,
-            image: {
-                repository: args.image?.repository ?? DEFAULT_DASK_IMAGE,
-                notebookRepository: args.image?.notebookRepository ?? DEFAULT_NOTEBOOK_IMAGE,
-                tag,
-            },
-            scheduler: {
-                serviceType: schedulerService.type ?? D.serviceType,
-                resources: withDefaults(args.scheduler?.resources, SIDE_RESOURCES),
-            },
-            workers: {
-                replicas: args.workers?.replicas ?? D.workerReplicas,
-                resources: workerResources,
-                threads: args.workers?.threads ?? defaultThreads(workerResources),
-                env: args.workers?.env ?? {},
-                secretEnv: workerSecretEnv,
-            },
-            packages: args.packages ?? {},
-            jupyter: jupyterLogin && {
-                serviceType: jupyterService.type ?? D.serviceType,
-                resources: withDefaults(args.jupyter?.resources, SIDE_RESOURCES),
-                passwordSecretName: jupyterLogin.secret.metadata.name,
-                loginRevision: jupyterLogin.secret.metadata.resourceVersion,
-                secretEnv: jupyterSecretEnv,
-            },
-        }), args.values);
-
-        const chart = new k8s.helm.v4.Chart(`${name}-chart`, {
-            ...chartLocation(DASK_CHART.name, DASK_CHART, args.chart),
-            name: fullname,
-            namespace: namespaceOutput,
-            values,
-        }, pulumi.mergeOptions({ parent: this, dependsOn: namespace ? [namespace] : [] }, {
-            transforms: [daskObjectTransform({
+        const values = deepMerge(
+            daskChartValues({
                 fullname,
-                entrypoints,
-                omitWorkerReplicas: args.workers?.autoscaling !== undefined,
-                sourceRanges: {
-                    scheduler: schedulerService.loadBalancerSourceRanges,
-                    jupyter: jupyterService.loadBalancerSourceRanges,
+                image: {
+                    repository: args.image?.repository ?? DEFAULT_DASK_IMAGE,
+                    notebookRepository: args.image?.notebookRepository ?? DEFAULT_NOTEBOOK_IMAGE,
+                    tag,
                 },
-            })],
-        }));
+                scheduler: {
+                    serviceType: schedulerService.type ?? D.serviceType,
+                    resources: withDefaults(args.scheduler?.resources, SIDE_RESOURCES),
+                },
+                workers: {
+                    replicas: args.workers?.replicas ?? D.workerReplicas,
+                    resources: workerResources,
+                    threads: args.workers?.threads ?? defaultThreads(workerResources),
+                    env: args.workers?.env ?? {},
+                    secretEnv: workerSecretEnv,
+                },
+                packages: args.packages ?? {},
+                jupyter: jupyterLogin && {
+                    serviceType: jupyterService.type ?? D.serviceType,
+                    resources: withDefaults(args.jupyter?.resources, SIDE_RESOURCES),
+                    passwordSecretName: jupyterLogin.secret.metadata.name,
+                    loginRevision: jupyterLogin.secret.metadata.resourceVersion,
+                    secretEnv: jupyterSecretEnv,
+                },
+            }),
+            args.values,
+        );
+
+        const chart = new k8s.helm.v4.Chart(
+            `${name}-chart`,
+            {
+                ...chartLocation(DASK_CHART.name, DASK_CHART, args.chart),
+                name: fullname,
+                namespace: namespaceOutput,
+                values,
+            },
+            pulumi.mergeOptions(
+                { parent: this, dependsOn: namespace ? [namespace] : [] },
+                {
+                    transforms: [
+                        daskObjectTransform({
+                            fullname,
+                            entrypoints,
+                            omitWorkerReplicas: args.workers?.autoscaling !== undefined,
+                            sourceRanges: {
+                                scheduler: schedulerService.loadBalancerSourceRanges,
+                                jupyter: jupyterService.loadBalancerSourceRanges,
+                            },
+                        }),
+                    ],
+                },
+            ),
+        );
 
         const inCluster = (service: string, port: number, scheme: string) =>
             pulumi.interpolate`${scheme}://${service}.${namespaceOutput}.svc.cluster.local:${port}`;
         this.namespace = namespaceOutput;
         this.schedulerAddress = inCluster(`${fullname}-scheduler`, 8786, "tcp");
-        this.dashboard = serviceEndpoint(chart.resources, `${fullname}-scheduler`, `${fullname}-webui`,
-            inCluster(`${fullname}-scheduler`, 80, "http"), schedulerService.type ?? D.serviceType);
+        this.dashboard = serviceEndpoint(
+            chart.resources,
+            `${fullname}-scheduler`,
+            `${fullname}-webui`,
+            inCluster(`${fullname}-scheduler`, 80, "http"),
+            schedulerService.type ?? D.serviceType,
+        );
         this.jupyter = jupyterEnabled
-            ? serviceEndpoint(chart.resources, `${fullname}-jupyter`, `${fullname}-jupyter`, inCluster(`${fullname}-jupyter`, 80, "http"), jupyterService.type ?? D.serviceType)
+            ? serviceEndpoint(
+                  chart.resources,
+                  `${fullname}-jupyter`,
+                  `${fullname}-jupyter`,
+                  inCluster(`${fullname}-jupyter`, 80, "http"),
+                  jupyterService.type ?? D.serviceType,
+              )
             : pulumi.output<ServiceEndpoint | undefined>(undefined);
         // Known at preview time, so a reviewer sees what an autoscaler targets.
         this.workerDeploymentName = pulumi.output(`${fullname}-worker`);
-        const autoscaler = args.workers?.autoscaling && new WorkerAutoscaler(`${name}-workers`, {
-            ...args.workers.autoscaling,
-            namespace: namespaceOutput,
-            deploymentName: this.workerDeploymentName,
-        }, { parent: this, dependsOn: namespace ? [namespace] : [] });
+        const autoscaler =
+            args.workers?.autoscaling &&
+            new WorkerAutoscaler(
+                `${name}-workers`,
+                {
+                    ...args.workers.autoscaling,
+                    namespace: namespaceOutput,
+                    deploymentName: this.workerDeploymentName,
+                },
+                { parent: this, dependsOn: namespace ? [namespace] : [] },
+            );
         this.workerAutoscalerName = autoscaler ? autoscaler.hpaName : pulumi.output<string | undefined>(undefined);
         this.jupyterPassword = jupyterLogin ? pulumi.secret(jupyterLogin.password) : pulumi.output<string | undefined>(undefined);
         this.imageTag = pulumi.output(tag);

@@ -77,7 +77,11 @@ export class GeneratedText extends pulumi.dynamic.Resource {
         // *default* dynamic provider the whole stack configuration, and stores
         // its secrets (a secretEnv token, aws:secretKey) readable in the state.
         const host = opts?.provider ?? new DynamicProviderHost(`${name}-host`, { parent: opts?.parent });
-        super(generator, name, { length: args.length, alphabet, trigger: args.trigger ?? "", result: undefined },
-            pulumi.mergeOptions(opts, { provider: host, additionalSecretOutputs: ["result", "trigger"] }));
+        super(
+            generator,
+            name,
+            { length: args.length, alphabet, trigger: args.trigger ?? "", result: undefined },
+            pulumi.mergeOptions(opts, { provider: host, additionalSecretOutputs: ["result", "trigger"] }),
+        );
     }
 }

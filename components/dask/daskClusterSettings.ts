@@ -44,27 +44,41 @@ const CONDA_CHANNEL = /^[A-Za-z0-9_][A-Za-z0-9._\-:/]*$/;
 const APT_SPEC = /^[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.+:~-]+)?$/;
 // A registry host (with an optional port) only before a path: "dask:2024" is a name and a tag.
 const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-const IMAGE_REPOSITORY = new RegExp(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\\/)?${PATH_COMPONENT}(?:\\/${PATH_COMPONENT})*$`);
+const IMAGE_REPOSITORY = new RegExp(
+    `^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\\/)?${PATH_COMPONENT}(?:\\/${PATH_COMPONENT})*$`,
+);
 /** An image tag as registries accept it. */
 export const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 const quantity = (description: string) =>
-    z.preprocess(asText, z.string().refine((v) => parseQuantity(v) !== undefined, { error: `must be ${QUANTITY_TEXT}` })).optional().meta({ description });
+    z
+        .preprocess(
+            asText,
+            z.string().refine((v) => parseQuantity(v) !== undefined, { error: `must be ${QUANTITY_TEXT}` }),
+        )
+        .optional()
+        .meta({ description });
 const quantities = (what: string) => group({ cpu: quantity(`CPU ${what}.`), memory: quantity(`Memory ${what}.`) });
-const resources = (defaults: ContainerResources, description: string) => group({
-    requests: quantities("request"),
-    limits: quantities("limit"),
-}, { description, default: defaults });
+const resources = (defaults: ContainerResources, description: string) =>
+    group(
+        {
+            requests: quantities("request"),
+            limits: quantities("limit"),
+        },
+        { description, default: defaults },
+    );
 
-const exposure = (role: string) => group({
-    type: oneOf(SERVICE_TYPES as [string, ...string[]], {
-        description: `\`ClusterIP\` (in-cluster only; use \`kubectl port-forward\`), \`NodePort\` (minikube, on-premises) or \`LoadBalancer\` (cloud), for the ${role}.`,
-        default: DASK_CLUSTER_DEFAULTS.serviceType,
-    }),
-    loadBalancerSourceRanges: listOf((c) => parseCidr(c) !== undefined, "a CIDR block such as 203.0.113.0/24", {
-        description: "CIDR blocks allowed to reach a `LoadBalancer`; required with it (write `[\"0.0.0.0/0\"]` only if you mean it: whoever reaches the scheduler can run code on the workers).",
-    }),
-});
+const exposure = (role: string) =>
+    group({
+        type: oneOf(SERVICE_TYPES as [string, ...string[]], {
+            description: `\`ClusterIP\` (in-cluster only; use \`kubectl port-forward\`), \`NodePort\` (minikube, on-premises) or \`LoadBalancer\` (cloud), for the ${role}.`,
+            default: DASK_CLUSTER_DEFAULTS.serviceType,
+        }),
+        loadBalancerSourceRanges: listOf((c) => parseCidr(c) !== undefined, "a CIDR block such as 203.0.113.0/24", {
+            description:
+                'CIDR blocks allowed to reach a `LoadBalancer`; required with it (write `["0.0.0.0/0"]` only if you mean it: whoever reaches the scheduler can run code on the workers).',
+        }),
+    });
 
 const secretEnvDescription = (who: string, secretName: string) =>
     `Secret environment variables for the ${who} (tokens, keys): kept as Pulumi secrets in the Kubernetes Secret \`<fullname>-${secretName}\`; the Deployment holds only references, and a changed value restarts the pods.`;
@@ -84,7 +98,10 @@ export const daskWorkersSettings = z.strictObject({
 /** The `jupyter` group. */
 export const daskJupyterSettings = z.strictObject({
     enabled: flag({ description: "Deploy the Jupyter notebook.", default: DASK_CLUSTER_DEFAULTS.jupyterEnabled }),
-    password: anyText({ description: "Login password (at least 8 characters, not `dask`), hashed by the program.", defaultText: "a generated 24-character password" }),
+    password: anyText({
+        description: "Login password (at least 8 characters, not `dask`), hashed by the program.",
+        defaultText: "a generated 24-character password",
+    }),
     service: exposure("notebook (port 80)"),
     resources: resources(SIDE_RESOURCES, "Notebook requests and limits."),
     secretEnv: envMap({ description: secretEnvDescription("notebook", "jupyter-env"), default: {} }),
@@ -94,7 +111,8 @@ export const daskJupyterSettings = z.strictObject({
 export const daskClusterSettings = z.strictObject({
     namespace: matching(DNS_LABEL, DNS_LABEL_TEXT, { description: "Namespace of every Dask object.", default: DASK_CLUSTER_DEFAULTS.namespace }),
     createNamespace: flag({
-        description: "Create the namespace, marked as this stack's, and delete it on `destroy`; `false` to deploy into a namespace that exists, which is then never deleted.",
+        description:
+            "Create the namespace, marked as this stack's, and delete it on `destroy`; `false` to deploy into a namespace that exists, which is then never deleted.",
         default: DASK_CLUSTER_DEFAULTS.createNamespace,
     }),
     // "-scheduler" (10 characters) is appended to it.
@@ -105,16 +123,20 @@ export const daskClusterSettings = z.strictObject({
     chart: chartSourceSettings(`dask ${DASK_CHART.version} from ${DASK_CHART.repository}`),
     image: group({
         repository: matching(IMAGE_REPOSITORY, "an image repository such as ghcr.io/dask/dask (no tag)", {
-            description: "Image of the scheduler and workers.", default: DEFAULT_DASK_IMAGE,
+            description: "Image of the scheduler and workers.",
+            default: DEFAULT_DASK_IMAGE,
         }),
         notebookRepository: matching(IMAGE_REPOSITORY, "an image repository such as ghcr.io/dask/dask-notebook (no tag)", {
-            description: "Image of the Jupyter notebook.", default: DEFAULT_NOTEBOOK_IMAGE,
+            description: "Image of the Jupyter notebook.",
+            default: DEFAULT_NOTEBOOK_IMAGE,
         }),
         tag: accepted((t) => IMAGE_TAG.test(t), "a non-empty image tag such as 2024.1.0", {
-            description: "One tag for all three images (use the same Dask version in your client); `latest` is refused.", default: DEFAULT_DASK_IMAGE_TAG,
+            description: "One tag for all three images (use the same Dask version in your client); `latest` is refused.",
+            default: DEFAULT_DASK_IMAGE_TAG,
         }),
         entrypoints: oneOf(["auto", "legacy", "subcommand"], {
-            description: "`legacy` runs `dask-scheduler`/`dask-worker`, `subcommand` runs `dask scheduler`/`dask worker` (the only form from 2026.6.0 on); `auto` decides from the tag.",
+            description:
+                "`legacy` runs `dask-scheduler`/`dask-worker`, `subcommand` runs `dask scheduler`/`dask worker` (the only form from 2026.6.0 on); `auto` decides from the tag.",
             default: DASK_CLUSTER_DEFAULTS.entrypoints,
         }),
     }),
@@ -125,16 +147,20 @@ export const daskClusterSettings = z.strictObject({
     workers: daskWorkersSettings.optional(),
     packages: group({
         pip: listOf(PIP_SPEC, "a pip requirement such as dask-ml==2024.4.4 (no spaces, quotes or options)", {
-            description: "pip requirements installed at start on scheduler, workers and notebook (`EXTRA_PIP_PACKAGES`).", default: [],
+            description: "pip requirements installed at start on scheduler, workers and notebook (`EXTRA_PIP_PACKAGES`).",
+            default: [],
         }),
         conda: listOf(CONDA_SPEC, "a conda spec such as numba or xarray>=2024.1 (no spaces, quotes or options)", {
-            description: "conda packages (`EXTRA_CONDA_PACKAGES`).", default: [],
+            description: "conda packages (`EXTRA_CONDA_PACKAGES`).",
+            default: [],
         }),
         condaChannels: listOf(CONDA_CHANNEL, "a conda channel name or URL such as conda-forge", {
-            description: "conda channels for those packages (`-c conda-forge`).", default: [],
+            description: "conda channels for those packages (`-c conda-forge`).",
+            default: [],
         }),
         apt: listOf(APT_SPEC, "a Debian package name such as graphviz or graphviz=2.42.2-7", {
-            description: "Debian packages (`EXTRA_APT_PACKAGES`).", default: [],
+            description: "Debian packages (`EXTRA_APT_PACKAGES`).",
+            default: [],
         }),
     }),
     jupyter: daskJupyterSettings.optional(),

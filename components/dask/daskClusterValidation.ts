@@ -22,12 +22,19 @@ function checkExposure(issues: IssueList, path: string, exposure: ServiceExposur
     }
     const ranges = exposure.loadBalancerSourceRanges;
     if (exposure.type === "LoadBalancer" && (ranges === undefined || ranges.length === 0)) {
-        issues.add(`${path}.loadBalancerSourceRanges`, ranges,
+        issues.add(
+            `${path}.loadBalancerSourceRanges`,
+            ranges,
             `must list the CIDR blocks allowed to reach the ${role} when {{${path}.type}} is LoadBalancer ` +
-            "(anyone who reaches the Dask scheduler can run code on the workers; write [\"0.0.0.0/0\"] only if you mean it)");
+                '(anyone who reaches the Dask scheduler can run code on the workers; write ["0.0.0.0/0"] only if you mean it)',
+        );
     }
     if (exposure.type !== "LoadBalancer" && ranges !== undefined) {
-        issues.add(`${path}.loadBalancerSourceRanges`, ranges, `only applies when {{${path}.type}} is LoadBalancer (it is ${exposure.type ?? DASK_CLUSTER_DEFAULTS.serviceType})`);
+        issues.add(
+            `${path}.loadBalancerSourceRanges`,
+            ranges,
+            `only applies when {{${path}.type}} is LoadBalancer (it is ${exposure.type ?? DASK_CLUSTER_DEFAULTS.serviceType})`,
+        );
     }
 }
 
@@ -82,7 +89,11 @@ export function validateDaskClusterArgs(args: DaskClusterArgs, programDir: strin
     // Creating one of these "takes it over": `pulumi destroy` would then try
     // to delete it (and everything in it).
     if (args.namespace !== undefined && CLUSTER_NAMESPACES.includes(args.namespace) && args.createNamespace !== false) {
-        issues.add("namespace", args.namespace, "is a namespace every cluster has: set {{createNamespace}} to false to deploy into it (it is then never deleted)");
+        issues.add(
+            "namespace",
+            args.namespace,
+            "is a namespace every cluster has: set {{createNamespace}} to false to deploy into it (it is then never deleted)",
+        );
     }
     checkChartSource(issues, "chart", args.chart);
 
@@ -91,7 +102,11 @@ export function validateDaskClusterArgs(args: DaskClusterArgs, programDir: strin
     if (tag === "latest") {
         issues.add("image.tag", tag, "must be a pinned version such as 2024.1.0: `latest` changes under a running cluster and mismatches clients");
     } else if (IMAGE_TAG.test(tag) && entrypointsFor(tag, image.entrypoints ?? DASK_CLUSTER_DEFAULTS.entrypoints) === undefined) {
-        issues.add("image.tag", tag, "has no calendar version (YYYY.M.P) to choose the entry points from: set {{image.entrypoints}} to \"legacy\" or \"subcommand\"");
+        issues.add(
+            "image.tag",
+            tag,
+            'has no calendar version (YYYY.M.P) to choose the entry points from: set {{image.entrypoints}} to "legacy" or "subcommand"',
+        );
     }
 
     checkExposure(issues, "scheduler.service", args.scheduler?.service, "scheduler (port 8786) and dashboard");
@@ -130,12 +145,20 @@ export function validateDaskClusterArgs(args: DaskClusterArgs, programDir: strin
     checkResources(issues, "jupyter.resources", jupyter.resources, false);
     checkEnv(issues, "jupyter.secretEnv", jupyter.secretEnv, true);
     if (jupyter.enabled === false && (jupyter.password !== undefined || jupyter.service !== undefined || jupyter.secretEnv !== undefined)) {
-        issues.add("jupyter.enabled", false, "is false, yet {{jupyter.password}}, {{jupyter.service}} or {{jupyter.secretEnv}} is set: enable Jupyter or drop them");
+        issues.add(
+            "jupyter.enabled",
+            false,
+            "is false, yet {{jupyter.password}}, {{jupyter.service}} or {{jupyter.secretEnv}} is set: enable Jupyter or drop them",
+        );
     }
     if (jupyter.enabled !== false && jupyter.password === undefined && !dynamicProviderHostAvailable(programDir)) {
-        issues.add("jupyter.password", undefined, "must be set (as a secret) in this program: generating one needs Pulumi's Node.js " +
-            `dynamic provider, which cannot start without @pulumi/pulumi installed in ${programDir} (pulumi/pulumi#5455); ` +
-            "or set {{jupyter.enabled}} to false");
+        issues.add(
+            "jupyter.password",
+            undefined,
+            "must be set (as a secret) in this program: generating one needs Pulumi's Node.js " +
+                `dynamic provider, which cannot start without @pulumi/pulumi installed in ${programDir} (pulumi/pulumi#5455); ` +
+                "or set {{jupyter.enabled}} to false",
+        );
     }
     return issues.issues;
 }

@@ -11,11 +11,7 @@ export const JUPYTER_PORT = 8888;
  * 127.0.0.1 only and nothing reaches it through its Service. `""` is every
  * interface, IPv4 and IPv6, as current images set it (older ones: 0.0.0.0).
  */
-export const JUPYTER_SERVER_SETTINGS = [
-    `c.ServerApp.ip = ""`,
-    `c.ServerApp.port = ${JUPYTER_PORT}`,
-    "c.ServerApp.open_browser = False",
-];
+export const JUPYTER_SERVER_SETTINGS = [`c.ServerApp.ip = ""`, `c.ServerApp.port = ${JUPYTER_PORT}`, "c.ServerApp.open_browser = False"];
 
 /** CPU and memory as Kubernetes quantities. */
 export interface ResourceQuantities {

@@ -9,7 +9,10 @@ export function hashJupyterPassword(password: string, salt: string): string {
     if (salt.length === 0 || salt.includes(":")) {
         throw new Error(`Jupyter password salt (${JSON.stringify(salt)}) must be non-empty and contain no ':'`);
     }
-    const digest = crypto.createHash("sha1").update(password + salt, "utf8").digest("hex");
+    const digest = crypto
+        .createHash("sha1")
+        .update(password + salt, "utf8")
+        .digest("hex");
     return `sha1:${salt}:${digest}`;
 }
 

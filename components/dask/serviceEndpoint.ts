@@ -79,6 +79,6 @@ export function serviceEndpoint(
     });
     return pulumi.all([live, inClusterUrl]).apply(([services, url]) => {
         const match = services.find(([metadata]) => metadata?.name === serviceName);
-        return endpointOf(match && { metadata: match[0], spec: match[1], status: match[2] } as LiveService, portName, url, configuredType);
+        return endpointOf(match && ({ metadata: match[0], spec: match[1], status: match[2] } as LiveService), portName, url, configuredType);
     });
 }

@@ -58,7 +58,8 @@ export const METRICS_SERVER_DEFAULTS = { mode: "chart", namespace: "kube-system"
 /** Every MetricsServer argument. */
 export const metricsServerSettings = z.strictObject({
     mode: oneOf(["chart", "existing"], {
-        description: `\`chart\` deploys metrics-server ${METRICS_SERVER_CHART.version}; \`existing\` deploys nothing, for clusters that run one ` +
+        description:
+            `\`chart\` deploys metrics-server ${METRICS_SERVER_CHART.version}; \`existing\` deploys nothing, for clusters that run one ` +
             "(minikube's `metrics-server` addon, the EKS add-on): two would fight over the `v1beta1.metrics.k8s.io` APIService.",
         default: METRICS_SERVER_DEFAULTS.mode,
     }),
@@ -82,7 +83,11 @@ export function validateMetricsServerArgs(args: MetricsServerArgs): ArgIssue[] {
     if (args.mode === "existing") {
         for (const key of ["namespace", "kubeletInsecureTls", "chart", "values"] as const) {
             if (args[key] !== undefined) {
-                issues.add(key, key === "kubeletInsecureTls" ? args[key] : SET, "only applies when {{mode}} is \"chart\" (it is \"existing\": nothing is deployed)");
+                issues.add(
+                    key,
+                    key === "kubeletInsecureTls" ? args[key] : SET,
+                    'only applies when {{mode}} is "chart" (it is "existing": nothing is deployed)',
+                );
             }
         }
     }
@@ -115,29 +120,53 @@ export class MetricsServer extends pulumi.ComponentResource {
         throwIfInvalid("MetricsServer", name, validateMetricsServerArgs(args));
         const mode = args.mode ?? METRICS_SERVER_DEFAULTS.mode;
         // The chart's APIService, ClusterRoles and bindings are cluster-wide.
-        throwIfInvalid("MetricsServer", name, mode !== "chart" ? [] : claimIssues([{
-            what: "metrics-server chart", path: "mode", value: mode,
-            rule: (earlier) => `deploys a second metrics server on the cluster where ${earlier} deploys one: they would share the ` +
-                `cluster-wide ${METRICS_API_SERVICE} APIService and RBAC objects; create one MetricsServer per cluster (or set {{mode}} "existing" on the others)`,
-        }], `MetricsServer "${name}"`, opts));
+        throwIfInvalid(
+            "MetricsServer",
+            name,
+            mode !== "chart"
+                ? []
+                : claimIssues(
+                      [
+                          {
+                              what: "metrics-server chart",
+                              path: "mode",
+                              value: mode,
+                              rule: (earlier) =>
+                                  `deploys a second metrics server on the cluster where ${earlier} deploys one: they would share the ` +
+                                  `cluster-wide ${METRICS_API_SERVICE} APIService and RBAC objects; create one MetricsServer per cluster (or set {{mode}} "existing" on the others)`,
+                          },
+                      ],
+                      `MetricsServer "${name}"`,
+                      opts,
+                  ),
+        );
         super("daskk8s:index:MetricsServer", name, {}, opts);
         let apiServiceName = pulumi.output(METRICS_API_SERVICE);
 
         if (mode === "chart") {
-            const chart = new k8s.helm.v4.Chart(`${name}-chart`, {
-                ...chartLocation(METRICS_SERVER_CHART.name, METRICS_SERVER_CHART, args.chart),
-                name: "metrics-server",
-                namespace: args.namespace ?? METRICS_SERVER_DEFAULTS.namespace,
-                values: pulumi.output(args.kubeletInsecureTls ?? METRICS_SERVER_DEFAULTS.kubeletInsecureTls).apply((insecure) => deepMerge({
-                    fullnameOverride: "metrics-server",
-                    args: insecure ? ["--kubelet-insecure-tls"] : [],
-                }, args.values)),
-            }, {
-                parent: this,
-                // Marks the APIService as this stack's: the stack program refuses
-                // to install over one that is not (components/common/ownership.ts).
-                transforms: [markApiService(stackOwner())],
-            });
+            const chart = new k8s.helm.v4.Chart(
+                `${name}-chart`,
+                {
+                    ...chartLocation(METRICS_SERVER_CHART.name, METRICS_SERVER_CHART, args.chart),
+                    name: "metrics-server",
+                    namespace: args.namespace ?? METRICS_SERVER_DEFAULTS.namespace,
+                    values: pulumi.output(args.kubeletInsecureTls ?? METRICS_SERVER_DEFAULTS.kubeletInsecureTls).apply((insecure) =>
+                        deepMerge(
+                            {
+                                fullnameOverride: "metrics-server",
+                                args: insecure ? ["--kubelet-insecure-tls"] : [],
+                            },
+                            args.values,
+                        ),
+                    ),
+                },
+                {
+                    parent: this,
+                    // Marks the APIService as this stack's: the stack program refuses
+                    // to install over one that is not (components/common/ownership.ts).
+                    transforms: [markApiService(stackOwner())],
+                },
+            );
             // Resolves once the chart's objects are ready.
             apiServiceName = chart.resources.apply(() => METRICS_API_SERVICE);
         }

@@ -51,16 +51,25 @@ const D = WORKER_AUTOSCALING_DEFAULTS;
 export const workerAutoscalingSettings = z.strictObject({
     minReplicas: wholeNumber({ min: 1 }, { description: "Fewest workers.", default: D.minReplicas }),
     maxReplicas: wholeNumber({ min: 1 }, { description: "Most workers; not below `minReplicas`.", default: D.maxReplicas }),
-    targetCpuUtilization: wholeNumber({ min: 1, max: 100 }, {
-        description: "Average CPU use across workers, in percent of their CPU request, that the autoscaler aims for.",
-        default: D.targetCpuUtilization,
-    }),
+    targetCpuUtilization: wholeNumber(
+        { min: 1, max: 100 },
+        {
+            description: "Average CPU use across workers, in percent of their CPU request, that the autoscaler aims for.",
+            default: D.targetCpuUtilization,
+        },
+    ),
     scaleDown: group({
-        stabilizationWindowSeconds: wholeNumber({ min: 0, max: 3600 }, {
-            description: "Seconds of consistently lower load before any worker is removed.",
-            default: D.scaleDown.stabilizationWindowSeconds,
-        }),
-        podsPerPeriod: wholeNumber({ min: 1 }, { description: "At most this many workers are removed per `periodSeconds`.", default: D.scaleDown.podsPerPeriod }),
+        stabilizationWindowSeconds: wholeNumber(
+            { min: 0, max: 3600 },
+            {
+                description: "Seconds of consistently lower load before any worker is removed.",
+                default: D.scaleDown.stabilizationWindowSeconds,
+            },
+        ),
+        podsPerPeriod: wholeNumber(
+            { min: 1 },
+            { description: "At most this many workers are removed per `periodSeconds`.", default: D.scaleDown.podsPerPeriod },
+        ),
         periodSeconds: wholeNumber({ min: 1, max: 1800 }, { description: "Length of a scale-down period, in seconds.", default: D.scaleDown.periodSeconds }),
     }),
 });
@@ -95,27 +104,39 @@ export class WorkerAutoscaler extends pulumi.ComponentResource {
         throwIfInvalid("WorkerAutoscaler", name, validateWorkerAutoscalerArgs(args));
         super("daskk8s:index:WorkerAutoscaler", name, {}, opts);
 
-        const hpa = new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
-            metadata: { name: args.deploymentName, namespace: args.namespace },
-            spec: {
-                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: args.deploymentName },
-                minReplicas: args.minReplicas ?? D.minReplicas,
-                maxReplicas: args.maxReplicas ?? D.maxReplicas,
-                metrics: [{
-                    type: "Resource",
-                    resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuUtilization ?? D.targetCpuUtilization } },
-                }],
-                behavior: {
-                    scaleDown: {
-                        stabilizationWindowSeconds: args.scaleDown?.stabilizationWindowSeconds ?? D.scaleDown.stabilizationWindowSeconds,
-                        selectPolicy: "Min",
-                        policies: [{ type: "Pods", value: args.scaleDown?.podsPerPeriod ?? D.scaleDown.podsPerPeriod, periodSeconds: args.scaleDown?.periodSeconds ?? D.scaleDown.periodSeconds }],
+        const hpa = new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            `${name}-hpa`,
+            {
+                metadata: { name: args.deploymentName, namespace: args.namespace },
+                spec: {
+                    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: args.deploymentName },
+                    minReplicas: args.minReplicas ?? D.minReplicas,
+                    maxReplicas: args.maxReplicas ?? D.maxReplicas,
+                    metrics: [
+                        {
+                            type: "Resource",
+                            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: args.targetCpuUtilization ?? D.targetCpuUtilization } },
+                        },
+                    ],
+                    behavior: {
+                        scaleDown: {
+                            stabilizationWindowSeconds: args.scaleDown?.stabilizationWindowSeconds ?? D.scaleDown.stabilizationWindowSeconds,
+                            selectPolicy: "Min",
+                            policies: [
+                                {
+                                    type: "Pods",
+                                    value: args.scaleDown?.podsPerPeriod ?? D.scaleDown.podsPerPeriod,
+                                    periodSeconds: args.scaleDown?.periodSeconds ?? D.scaleDown.periodSeconds,
+                                },
+                            ],
+                        },
                     },
                 },
+                // Children do not inherit a component's dependsOn: pass it on, so the
+                // HPA is created only once the metrics server is ready.
             },
-        // Children do not inherit a component's dependsOn: pass it on, so the
-        // HPA is created only once the metrics server is ready.
-        }, { parent: this, dependsOn: opts?.dependsOn });
+            { parent: this, dependsOn: opts?.dependsOn },
+        );
 
         this.hpaName = hpa.metadata.name;
         this.registerOutputs({ hpaName: this.hpaName });

@@ -12,17 +12,21 @@ const cluster = new KubeconfigTarget("cluster", {
 });
 const onCluster = { providers: [cluster.provider], transforms: cluster.transforms };
 
-const dask = new DaskCluster("analytics", {
-    namespace: "analytics",
-    fullname: "analytics",
-    chart: chartPath ? { path: chartPath } : undefined,
-    jupyter: { enabled: false },
-    workers: {
-        // An HPA for the workers; the worker Deployment then has no fixed count.
-        autoscaling: { maxReplicas: 4 },
-        resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+const dask = new DaskCluster(
+    "analytics",
+    {
+        namespace: "analytics",
+        fullname: "analytics",
+        chart: chartPath ? { path: chartPath } : undefined,
+        jupyter: { enabled: false },
+        workers: {
+            // An HPA for the workers; the worker Deployment then has no fixed count.
+            autoscaling: { maxReplicas: 4 },
+            resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+        },
     },
-}, onCluster);
+    onCluster,
+);
 
 export const schedulerAddress = dask.schedulerAddress;
 export const workerDeploymentName = dask.workerDeploymentName;

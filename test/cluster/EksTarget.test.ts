@@ -32,7 +32,9 @@ describe("EksTarget", () => {
             "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
             "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
         ]);
-        assert.ok(JSON.parse(find(registered, "aws:iam/role:Role", "eks-node-role").inputs.assumeRolePolicy).Statement[0].Principal.Service === "ec2.amazonaws.com");
+        assert.ok(
+            JSON.parse(find(registered, "aws:iam/role:Role", "eks-node-role").inputs.assumeRolePolicy).Statement[0].Principal.Service === "ec2.amazonaws.com",
+        );
         const provider = find(registered, "pulumi:providers:kubernetes", "eks-provider");
         assert.match(secretInput(provider.inputs.kubeconfig), /eks-token/);
         assert.equal(await pulumi.isSecret(target.kubeconfig), true);
@@ -52,20 +54,35 @@ describe("EksTarget", () => {
     const cases: [string, EksTargetArgs, string][] = [
         ["min above desired", { minNodes: 3, desiredNodes: 2 }, "minNodes (3) must not exceed desiredNodes (2)"],
         ["desired above max", { desiredNodes: 5, maxNodes: 4 }, "desiredNodes (5) must not exceed maxNodes (4)"],
-        ["a bad version", { kubernetesVersion: "v1.34.2" }, "kubernetesVersion (\"v1.34.2\") must be a Kubernetes minor version"],
+        ["a bad version", { kubernetesVersion: "v1.34.2" }, 'kubernetesVersion ("v1.34.2") must be a Kubernetes minor version'],
         ["no instance types", { instanceTypes: [] }, "instanceTypes ([]) must list at least one EC2 instance type"],
-        ["a bad instance type", { instanceTypes: ["large"] }, "instanceTypes[0] (\"large\") must be an EC2 instance type"],
+        ["a bad instance type", { instanceTypes: ["large"] }, 'instanceTypes[0] ("large") must be an EC2 instance type'],
         ["a tiny disk", { nodeDiskSizeGb: 8 }, "nodeDiskSizeGb (8) must be a whole number from 20 to 16384"],
-        ["one private subnet", { network: { vpcId: "v", publicSubnetIds: ["a", "b"], privateSubnetIds: ["c"] } }, "network.privateSubnetIds ([\"c\"]) must list subnets in at least two availability zones"],
-        ["a VPC prefix beyond 32 bits", { vpcCidr: "10.0.0.0/33" }, "vpcCidr (\"10.0.0.0/33\") must be an IPv4 CIDR block from /16 to /28"],
-        ["a VPC address that is no address", { vpcCidr: "300.0.0.0/16" }, "vpcCidr (\"300.0.0.0/16\") must be an IPv4 CIDR block from /16 to /28"],
-        ["a VPC larger than AWS allows", { vpcCidr: "10.0.0.0/8" }, "vpcCidr (\"10.0.0.0/8\") must be an IPv4 CIDR block from /16 to /28"],
-        ["an API range with a 40-bit prefix", { apiAccessCidrs: ["203.0.113.0/24", "203.0.113.0/40"] }, "apiAccessCidrs[1] (\"203.0.113.0/40\") must be an IPv4 CIDR block"],
-        ["a CIDR with a given network", { vpcCidr: "10.1.0.0/16", network: { vpcId: "v", publicSubnetIds: ["a", "b"], privateSubnetIds: ["c", "d"] } }, "vpcCidr (\"10.1.0.0/16\") cannot be combined with network"],
+        [
+            "one private subnet",
+            { network: { vpcId: "v", publicSubnetIds: ["a", "b"], privateSubnetIds: ["c"] } },
+            'network.privateSubnetIds (["c"]) must list subnets in at least two availability zones',
+        ],
+        ["a VPC prefix beyond 32 bits", { vpcCidr: "10.0.0.0/33" }, 'vpcCidr ("10.0.0.0/33") must be an IPv4 CIDR block from /16 to /28'],
+        ["a VPC address that is no address", { vpcCidr: "300.0.0.0/16" }, 'vpcCidr ("300.0.0.0/16") must be an IPv4 CIDR block from /16 to /28'],
+        ["a VPC larger than AWS allows", { vpcCidr: "10.0.0.0/8" }, 'vpcCidr ("10.0.0.0/8") must be an IPv4 CIDR block from /16 to /28'],
+        [
+            "an API range with a 40-bit prefix",
+            { apiAccessCidrs: ["203.0.113.0/24", "203.0.113.0/40"] },
+            'apiAccessCidrs[1] ("203.0.113.0/40") must be an IPv4 CIDR block',
+        ],
+        [
+            "a CIDR with a given network",
+            { vpcCidr: "10.1.0.0/16", network: { vpcId: "v", publicSubnetIds: ["a", "b"], privateSubnetIds: ["c", "d"] } },
+            'vpcCidr ("10.1.0.0/16") cannot be combined with network',
+        ],
     ];
     for (const [title, args, message] of cases) {
         it(`rejects ${title}`, () => {
-            assert.throws(() => new EksTarget("eks-bad", args), (err: Error) => err instanceof InvalidArgsError && err.message.includes(message));
+            assert.throws(
+                () => new EksTarget("eks-bad", args),
+                (err: Error) => err instanceof InvalidArgsError && err.message.includes(message),
+            );
         });
     }
 });

@@ -57,14 +57,20 @@ describe("KubeconfigTarget", () => {
     });
 
     it("rejects a context that is not in the file, listing the ones that are", () => {
-        assert.throws(() => new KubeconfigTarget("kc-bad", { kubeconfigPath, context: "prod" }), (err: Error) =>
-            err instanceof InvalidArgsError && err.message.includes(`context ("prod") must be a context in ${kubeconfigPath} (contexts: kind-dev, minikube)`));
+        assert.throws(
+            () => new KubeconfigTarget("kc-bad", { kubeconfigPath, context: "prod" }),
+            (err: Error) =>
+                err instanceof InvalidArgsError &&
+                err.message.includes(`context ("prod") must be a context in ${kubeconfigPath} (contexts: kind-dev, minikube)`),
+        );
     });
 
     it("rejects a missing kubeconfig file", () => {
         const missing = path.join(dir, "missing");
-        assert.throws(() => new KubeconfigTarget("kc-missing", { kubeconfigPath: missing }), (err: Error) =>
-            err.message.includes(`kubeconfigPath ("${missing}") does not exist`));
+        assert.throws(
+            () => new KubeconfigTarget("kc-missing", { kubeconfigPath: missing }),
+            (err: Error) => err.message.includes(`kubeconfigPath ("${missing}") does not exist`),
+        );
     });
 
     it("rejects a file that is not YAML", () => {

@@ -11,8 +11,9 @@ describe("adoptExisting", () => {
     it("forces server-side apply on every Kubernetes object, keeping its annotations", () => {
         const result = transform("kubernetes:apps/v1:Deployment", { metadata: { name: "dask-worker", annotations: { team: "a" } }, spec: { x: 1 } });
         assert.deepEqual(result?.props, { metadata: { name: "dask-worker", annotations: { team: "a", "pulumi.com/patchForce": "true" } }, spec: { x: 1 } });
-        assert.deepEqual(transform("kubernetes:core/v1:Namespace", { metadata: { name: "dask" } })?.props,
-            { metadata: { name: "dask", annotations: { "pulumi.com/patchForce": "true" } } });
+        assert.deepEqual(transform("kubernetes:core/v1:Namespace", { metadata: { name: "dask" } })?.props, {
+            metadata: { name: "dask", annotations: { "pulumi.com/patchForce": "true" } },
+        });
     });
 
     it("leaves charts, components, providers and other packages alone", () => {

@@ -42,7 +42,10 @@ describe("namespace takeover check", () => {
         const issue = await check("team-a");
         assert.equal(issue?.path, "namespace");
         assert.equal(issue?.value, "team-a");
-        assert.match(issue!.rule, /^already exists in context ctx and was not created by this stack \(it has no daskk8s\.io\/owner annotation; .*kubectl annotate namespace team-a daskk8s\.io\/owner=organization\/daskk8s\/dev/);
+        assert.match(
+            issue!.rule,
+            /^already exists in context ctx and was not created by this stack \(it has no daskk8s\.io\/owner annotation; .*kubectl annotate namespace team-a daskk8s\.io\/owner=organization\/daskk8s\/dev/,
+        );
         assert.match(issue!.rule, /`pulumi destroy` would delete it with everything in it: deploy into it with \{\{createNamespace\}\} false/);
     });
 
@@ -52,7 +55,10 @@ describe("namespace takeover check", () => {
     });
 
     it("takes a 404 that is not the API server's NotFound as no answer (a proxy in the way)", async () => {
-        const proxy = http.createServer((_, res) => { res.writeHead(404); res.end("404 page not found"); });
+        const proxy = http.createServer((_, res) => {
+            res.writeHead(404);
+            res.end("404 page not found");
+        });
         await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
         try {
             const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
@@ -95,18 +101,29 @@ describe("metrics API takeover check", () => {
     it("lets the chart install where nothing serves the metrics API, or where this stack installed it", async () => {
         assert.equal(await check(), undefined);
         assert.equal(api.requests.at(-1)?.path, PATH);
-        api.objects.set(PATH, { metadata: { annotations: { [OWNER_ANNOTATION]: OWNER } }, spec: { service: { namespace: "kube-system", name: "metrics-server" } } });
+        api.objects.set(PATH, {
+            metadata: { annotations: { [OWNER_ANNOTATION]: OWNER } },
+            spec: { service: { namespace: "kube-system", name: "metrics-server" } },
+        });
         assert.equal(await check(), undefined);
     });
 
     it("refuses a second metrics server, naming what serves the API and what to set", async () => {
         api.objects.set(PATH, { metadata: {}, spec: { service: { namespace: "kube-system", name: "metrics-server" } } });
-        assert.deepEqual(await check(), { path: "mode", value: "chart", rule: "would install a second metrics server: context ctx already serves " +
-            "v1beta1.metrics.k8s.io from the Service kube-system/metrics-server, not marked as this stack's (if this stack installed it with an " +
-            "earlier version of this program, mark it: `kubectl annotate apiservice v1beta1.metrics.k8s.io daskk8s.io/owner=organization/daskk8s/dev`, " +
-            "as setting {{mode}} \"existing\" would then remove it); two would take the APIService and RBAC objects from each other. " +
-            "Set {{mode}} to \"existing\" to use the cluster's" });
-        api.objects.set(PATH, { metadata: { annotations: { [OWNER_ANNOTATION]: "organization/daskk8s/prod" } }, spec: { service: { namespace: "monitoring", name: "ms" } } });
+        assert.deepEqual(await check(), {
+            path: "mode",
+            value: "chart",
+            rule:
+                "would install a second metrics server: context ctx already serves " +
+                "v1beta1.metrics.k8s.io from the Service kube-system/metrics-server, not marked as this stack's (if this stack installed it with an " +
+                "earlier version of this program, mark it: `kubectl annotate apiservice v1beta1.metrics.k8s.io daskk8s.io/owner=organization/daskk8s/dev`, " +
+                'as setting {{mode}} "existing" would then remove it); two would take the APIService and RBAC objects from each other. ' +
+                'Set {{mode}} to "existing" to use the cluster\'s',
+        });
+        api.objects.set(PATH, {
+            metadata: { annotations: { [OWNER_ANNOTATION]: "organization/daskk8s/prod" } },
+            spec: { service: { namespace: "monitoring", name: "ms" } },
+        });
         assert.match((await check())!.rule, /from the Service monitoring\/ms, installed by stack organization\/daskk8s\/prod;/);
     });
 });
@@ -131,27 +148,48 @@ describe("kubeconfig credentials for the API checks", () => {
 
     it("runs an exec credential plugin with its env and the cluster in KUBERNETES_EXEC_INFO", async () => {
         const plugin = path.join(dir, "plugin.sh");
-        fs.writeFileSync(plugin, [
-            "#!/bin/sh",
-            "server=$(printf '%s' \"$KUBERNETES_EXEC_INFO\" | sed 's/.*\"server\":\"\\([^\"]*\\)\".*/\\1/')",
-            "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s-%s-%s\"}}' \"$1\" \"$PROFILE\" \"$server\"",
-            "",
-        ].join("\n"), { mode: 0o755 });
-        const token = await authorization({ exec: { apiVersion: "client.authentication.k8s.io/v1", command: plugin, args: ["eks"], env: [{ name: "PROFILE", value: "team" }] } });
+        fs.writeFileSync(
+            plugin,
+            [
+                "#!/bin/sh",
+                'server=$(printf \'%s\' "$KUBERNETES_EXEC_INFO" | sed \'s/.*"server":"\\([^"]*\\)".*/\\1/\')',
+                'printf \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s-%s-%s"}}\' "$1" "$PROFILE" "$server"',
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+        const token = await authorization({
+            exec: { apiVersion: "client.authentication.k8s.io/v1", command: plugin, args: ["eks"], env: [{ name: "PROFILE", value: "team" }] },
+        });
         assert.equal(token, `Bearer eks-team-${api.url}`);
     });
 
     it("explains a failing plugin and what it cannot use", () => {
         assert.throws(() => apiEndpoint(kubeconfig(api.url, { exec: { command: "false" } }), "ctx"), /the credential plugin `false` failed \(exit status 1/);
-        assert.throws(() => apiEndpoint(kubeconfig(api.url, { exec: { command: path.join(dir, "missing-plugin") } }), "ctx"), /missing-plugin` failed \(spawnSync .* ENOENT\)/);
-        assert.throws(() => apiEndpoint(kubeconfig(api.url, { "auth-provider": { name: "gcp" } }), "ctx"), /auth-provider "gcp", which Kubernetes removed in 1\.26/);
-        assert.throws(() => apiEndpoint(kubeconfig(api.url, {}, { "proxy-url": "http://proxy:3128" }), "ctx"), /proxy-url, which the program's checks do not support/);
+        assert.throws(
+            () => apiEndpoint(kubeconfig(api.url, { exec: { command: path.join(dir, "missing-plugin") } }), "ctx"),
+            /missing-plugin` failed \(spawnSync .* ENOENT\)/,
+        );
+        assert.throws(
+            () => apiEndpoint(kubeconfig(api.url, { "auth-provider": { name: "gcp" } }), "ctx"),
+            /auth-provider "gcp", which Kubernetes removed in 1\.26/,
+        );
+        assert.throws(
+            () => apiEndpoint(kubeconfig(api.url, {}, { "proxy-url": "http://proxy:3128" }), "ctx"),
+            /proxy-url, which the program's checks do not support/,
+        );
         assert.throws(() => apiEndpoint(kubeconfig(api.url, {}), "nope"), /the kubeconfig has no context named "nope"/);
     });
 
     it("reads the CA, client certificate and TLS settings of the cluster", () => {
-        const endpoint = apiEndpoint(kubeconfig("https://10.0.0.1:6443", { "client-certificate-data": Buffer.from("CERT").toString("base64"), "client-key-data": Buffer.from("KEY").toString("base64") },
-            { "certificate-authority-data": Buffer.from("CA").toString("base64"), "tls-server-name": "kubernetes" }), "ctx");
+        const endpoint = apiEndpoint(
+            kubeconfig(
+                "https://10.0.0.1:6443",
+                { "client-certificate-data": Buffer.from("CERT").toString("base64"), "client-key-data": Buffer.from("KEY").toString("base64") },
+                { "certificate-authority-data": Buffer.from("CA").toString("base64"), "tls-server-name": "kubernetes" },
+            ),
+            "ctx",
+        );
         assert.equal(endpoint.server.origin, "https://10.0.0.1:6443");
         assert.deepEqual([String(endpoint.tls.ca), String(endpoint.tls.cert), String(endpoint.tls.key)], ["CA", "CERT", "KEY"]);
         assert.equal(endpoint.tls.servername, "kubernetes");

@@ -4,8 +4,19 @@ import { compareQuantities, isZeroQuantity, parseQuantity } from "../../componen
 
 describe("Kubernetes quantities", () => {
     it("reads every suffix Kubernetes has: E alone is exa, E3 an exponent", () => {
-        assert.deepEqual(["500m", "2", "4Gi", "1.5G", "2E", "1Ei", "2E3", "1e-3", "500u", "7n", ".5"].map(parseQuantity),
-            [0.5, 2, 4 * 2 ** 30, 1.5e9, 2e18, 2 ** 60, 2000, 0.001, 0.0005, 7e-9, 0.5]);
+        assert.deepEqual(["500m", "2", "4Gi", "1.5G", "2E", "1Ei", "2E3", "1e-3", "500u", "7n", ".5"].map(parseQuantity), [
+            0.5,
+            2,
+            4 * 2 ** 30,
+            1.5e9,
+            2e18,
+            2 ** 60,
+            2000,
+            0.001,
+            0.0005,
+            7e-9,
+            0.5,
+        ]);
         assert.deepEqual(["", "two", "-1", "1Xi", "1e", "1.2.3", "1e400", "9223372036854775808", "8Ei"].map(parseQuantity), Array(9).fill(undefined));
         assert.equal(parseQuantity("9223372036854775807"), 9223372036854775807);
     });

@@ -54,10 +54,13 @@ function interfaces(): Map<string, DocumentedProperty[]> {
                 return;
             }
             const type = checker.getTypeAtLocation(node);
-            found.set(node.name.text, type.getProperties().map((symbol) => {
-                const tag = symbol.getJsDocTags(checker).find((t) => t.name === "default");
-                return { name: symbol.getName(), defaultText: tag === undefined ? undefined : ts.displayPartsToString(tag.text).trim() };
-            }));
+            found.set(
+                node.name.text,
+                type.getProperties().map((symbol) => {
+                    const tag = symbol.getJsDocTags(checker).find((t) => t.name === "default");
+                    return { name: symbol.getName(), defaultText: tag === undefined ? undefined : ts.displayPartsToString(tag.text).trim() };
+                }),
+            );
         });
     }
     return found;
@@ -98,7 +101,9 @@ function schemaDefault(schema: z.ZodType): unknown {
     if (object === undefined) {
         return undefined;
     }
-    const entries = Object.entries(object.shape).map(([key, child]) => [key, schemaDefault(child as z.ZodType)]).filter(([, v]) => v !== undefined);
+    const entries = Object.entries(object.shape)
+        .map(([key, child]) => [key, schemaDefault(child as z.ZodType)])
+        .filter(([, v]) => v !== undefined);
     return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
@@ -118,7 +123,11 @@ describe("args interfaces and settings schemas", () => {
                 const meta = metaOf(node);
                 const literal = property.defaultText === undefined ? undefined : literalOf(property.defaultText);
                 if (literal !== undefined) {
-                    assert.deepEqual(literal.value, expected, `${name}.${property.name}: @default ${property.defaultText} but the schema says ${JSON.stringify(expected)}`);
+                    assert.deepEqual(
+                        literal.value,
+                        expected,
+                        `${name}.${property.name}: @default ${property.defaultText} but the schema says ${JSON.stringify(expected)}`,
+                    );
                 } else if (expected !== undefined && meta?.defaultText === undefined && !(unwrap(node) instanceof z.ZodObject)) {
                     assert.fail(`${name}.${property.name}: the schema's default ${JSON.stringify(expected)} is not in its TSDoc (@default)`);
                 }
@@ -128,8 +137,8 @@ describe("args interfaces and settings schemas", () => {
 
     it("catches a drifted default (the check itself can fail)", () => {
         assert.deepEqual(literalOf("3"), { value: 3 });
-        assert.deepEqual(literalOf("{ type: \"ClusterIP\" }"), { value: { type: "ClusterIP" } });
-        assert.deepEqual(literalOf("[\"t3.xlarge\"] (4 vCPU, 16 GiB)"), { value: ["t3.xlarge"] });
+        assert.deepEqual(literalOf('{ type: "ClusterIP" }'), { value: { type: "ClusterIP" } });
+        assert.deepEqual(literalOf('["t3.xlarge"] (4 vCPU, 16 GiB)'), { value: ["t3.xlarge"] });
         assert.equal(literalOf("the whole CPUs of the CPU limit, at least 1"), undefined);
         assert.notDeepEqual(literalOf("4")!.value, schemaDefault(workerAutoscalingSettings.shape.maxReplicas));
     });

@@ -30,12 +30,15 @@ function minikubeWith(overrides: Record<string, unknown>): Record<string, string
 }
 
 function assertRejects(values: Record<string, string>, expected: string, secure: string[] = [], plain: string[] = []) {
-    assert.throws(() => load(values, "minikube", secure, plain), (err: unknown) => {
-        assert.ok(err instanceof StackConfigError, String(err));
-        assert.ok(err.message.startsWith("Invalid stack configuration in Pulumi.minikube.yaml"), err.message);
-        assert.ok(err.message.includes(expected), `expected "${expected}" in:\n${err.message}`);
-        return true;
-    });
+    assert.throws(
+        () => load(values, "minikube", secure, plain),
+        (err: unknown) => {
+            assert.ok(err instanceof StackConfigError, String(err));
+            assert.ok(err.message.startsWith("Invalid stack configuration in Pulumi.minikube.yaml"), err.message);
+            assert.ok(err.message.includes(expected), `expected "${expected}" in:\n${err.message}`);
+            return true;
+        },
+    );
 }
 
 describe("stack config: the committed stacks", () => {
@@ -51,7 +54,14 @@ describe("stack config: the committed stacks", () => {
     it("dev: EKS with 1-4 nodes, LoadBalancers with source ranges, HPA 1-3", () => {
         const s = loadStackConfig({ project: "daskk8s", stack: "dev", values: stackFileConfig("dev"), env });
         assert.equal(s.target.kind, "eks");
-        assert.deepEqual(s.target.args, { kubernetesVersion: "1.34", instanceTypes: ["t3.xlarge"], minNodes: 1, desiredNodes: 2, maxNodes: 4, nodeDiskSizeGb: 50 });
+        assert.deepEqual(s.target.args, {
+            kubernetesVersion: "1.34",
+            instanceTypes: ["t3.xlarge"],
+            minNodes: 1,
+            desiredNodes: 2,
+            maxNodes: 4,
+            nodeDiskSizeGb: 50,
+        });
         assert.deepEqual(s.dask.scheduler?.service, { type: "LoadBalancer", loadBalancerSourceRanges: ["203.0.113.0/24"] });
         assert.deepEqual(s.dask.workers?.autoscaling, { minReplicas: 1, maxReplicas: 3, targetCpuUtilization: 70 });
     });
@@ -70,13 +80,17 @@ describe("stack config: the committed stacks", () => {
         const home = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-home-"));
         fs.mkdirSync(path.join(home, ".kube"));
         fs.copyFileSync(env.KUBECONFIG, path.join(home, ".kube", "config"));
-        const s = loadStackConfig({ project: "daskk8s", stack: "minikube", env: { HOME: home },
-            values: minikubeWith({ kubeconfig: { kubeconfigPath: "~/.kube/config" } }) });
+        const s = loadStackConfig({
+            project: "daskk8s",
+            stack: "minikube",
+            env: { HOME: home },
+            values: minikubeWith({ kubeconfig: { kubeconfigPath: "~/.kube/config" } }),
+        });
         assert.deepEqual(s.target, { kind: "kubeconfig", args: { kubeconfigPath: path.join(home, ".kube", "config"), context: "minikube" } });
     });
 
     it("leaves the settings of Pulumi and of the AWS providers to them", () => {
-        const s = load({ ...stackFileConfig("minikube"), "aws:profile": "team", "pulumi:disable-default-providers": "[\"kubernetes\"]" });
+        const s = load({ ...stackFileConfig("minikube"), "aws:profile": "team", "pulumi:disable-default-providers": '["kubernetes"]' });
         assert.equal(s.target.kind, "kubeconfig");
     });
 
@@ -93,110 +107,185 @@ describe("stack config: secrets stay secret or are refused", () => {
     const stackFile = (body: string) => `config:\n  daskk8s:target: minikube\n${body}`;
 
     it("carries secretEnv into the DaskCluster args as secret environment for workers and Jupyter", async () => {
-        const s = load(minikubeWith({ secretEnv: { workers: { API_TOKEN: "tok-1", PORT: 8080 }, jupyter: { NB: "nb-1" } } }), "minikube",
-            ["daskk8s:secretEnv.workers.API_TOKEN", "daskk8s:secretEnv.workers.PORT", "daskk8s:secretEnv.jupyter.NB"]);
-        const values = async (env: Record<string, pulumi.Input<string>> | undefined) => Object.fromEntries(await Promise.all(Object.entries(env ?? {}).map(async ([name, value]) => {
-            assert.equal(await pulumi.isSecret(pulumi.output(value)), true, `${name} is a Pulumi secret`);
-            return [name, await promiseOf(pulumi.output(value))];
-        })));
+        const s = load(minikubeWith({ secretEnv: { workers: { API_TOKEN: "tok-1", PORT: 8080 }, jupyter: { NB: "nb-1" } } }), "minikube", [
+            "daskk8s:secretEnv.workers.API_TOKEN",
+            "daskk8s:secretEnv.workers.PORT",
+            "daskk8s:secretEnv.jupyter.NB",
+        ]);
+        const values = async (env: Record<string, pulumi.Input<string>> | undefined) =>
+            Object.fromEntries(
+                await Promise.all(
+                    Object.entries(env ?? {}).map(async ([name, value]) => {
+                        assert.equal(await pulumi.isSecret(pulumi.output(value)), true, `${name} is a Pulumi secret`);
+                        return [name, await promiseOf(pulumi.output(value))];
+                    }),
+                ),
+            );
         assert.deepEqual(await values(s.dask.workers?.secretEnv), { API_TOKEN: "tok-1", PORT: "8080" });
         assert.deepEqual(await values(s.dask.jupyter?.secretEnv), { NB: "nb-1" });
     });
 
     it("names every secure and every plain value of a stack file", () => {
-        assert.deepEqual(stackFileValues(stackFile([
-            "  daskk8s:jupyterPassword:",
-            "    secure: v1:abc",
-            "  daskk8s:dask:",
-            "    workers:",
-            "      env:",
-            "        MODE: batch",
-            "        API_TOKEN:",
-            "          secure: v1:def",
-            "    packages:",
-            "      pip: [a, {secure: v1:ghi}]",
-        ].join("\n"))), {
-            secure: ["daskk8s:jupyterPassword", "daskk8s:dask.workers.env.API_TOKEN", "daskk8s:dask.packages.pip[1]"],
-            plain: ["daskk8s:target", "daskk8s:dask.workers.env.MODE", "daskk8s:dask.packages.pip[0]"],
-        });
+        assert.deepEqual(
+            stackFileValues(
+                stackFile(
+                    [
+                        "  daskk8s:jupyterPassword:",
+                        "    secure: v1:abc",
+                        "  daskk8s:dask:",
+                        "    workers:",
+                        "      env:",
+                        "        MODE: batch",
+                        "        API_TOKEN:",
+                        "          secure: v1:def",
+                        "    packages:",
+                        "      pip: [a, {secure: v1:ghi}]",
+                    ].join("\n"),
+                ),
+            ),
+            {
+                secure: ["daskk8s:jupyterPassword", "daskk8s:dask.workers.env.API_TOKEN", "daskk8s:dask.packages.pip[1]"],
+                plain: ["daskk8s:target", "daskk8s:dask.workers.env.MODE", "daskk8s:dask.packages.pip[0]"],
+            },
+        );
         assert.deepEqual(stackFileValues(undefined), { secure: [], plain: [] });
         assert.deepEqual(stackFileValues("config: [unclosed"), { secure: [], plain: [] });
     });
 
     it("a secret inside an ordinary setting, naming the exact key and where it may go", () => {
         const values = minikubeWith({ dask: { workers: { env: { API_TOKEN: "tok-secret-1" } } } });
-        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "minikube", values, env,
-            stackFile: file(["daskk8s:dask.workers.env.API_TOKEN"]) }), (err: StackConfigError) => {
-            assert.ok(err instanceof StackConfigError);
-            assert.equal(err.lines.length, 1, err.message);
-            assert.equal(err.lines[0], "daskk8s:dask.workers.env.API_TOKEN (secret) holds a value set with --secret, which this setting would write " +
-                "in plaintext into state and Kubernetes objects: secrets go in daskk8s:jupyterPassword and daskk8s:secretEnv only " +
-                "(secretEnv.workers.<NAME> / secretEnv.jupyter.<NAME> for environment variables); for example " +
-                "`pulumi config rm --path dask.workers.env.API_TOKEN` and `pulumi config set --secret --path secretEnv.workers.API_TOKEN <value>`");
-            assert.ok(!err.message.includes("tok-secret-1"), "the value is never echoed");
-            return true;
-        });
+        assert.throws(
+            () => loadStackConfig({ project: "daskk8s", stack: "minikube", values, env, stackFile: file(["daskk8s:dask.workers.env.API_TOKEN"]) }),
+            (err: StackConfigError) => {
+                assert.ok(err instanceof StackConfigError);
+                assert.equal(err.lines.length, 1, err.message);
+                assert.equal(
+                    err.lines[0],
+                    "daskk8s:dask.workers.env.API_TOKEN (secret) holds a value set with --secret, which this setting would write " +
+                        "in plaintext into state and Kubernetes objects: secrets go in daskk8s:jupyterPassword and daskk8s:secretEnv only " +
+                        "(secretEnv.workers.<NAME> / secretEnv.jupyter.<NAME> for environment variables); for example " +
+                        "`pulumi config rm --path dask.workers.env.API_TOKEN` and `pulumi config set --secret --path secretEnv.workers.API_TOKEN <value>`",
+                );
+                assert.ok(!err.message.includes("tok-secret-1"), "the value is never echoed");
+                return true;
+            },
+        );
     });
 
     it("a secret in any other setting", () => {
-        for (const [key, value, secure] of [["eks", { tags: { team: "x" } }, "daskk8s:eks.tags.team"], ["metricsServer", { values: { token: "x" } }, "daskk8s:metricsServer.values.token"],
-            ["kubeconfig", { context: "minikube" }, "daskk8s:kubeconfig.context"]] as const) {
+        for (const [key, value, secure] of [
+            ["eks", { tags: { team: "x" } }, "daskk8s:eks.tags.team"],
+            ["metricsServer", { values: { token: "x" } }, "daskk8s:metricsServer.values.token"],
+            ["kubeconfig", { context: "minikube" }, "daskk8s:kubeconfig.context"],
+        ] as const) {
             const values = key === "eks" ? { ...stackFileConfig("dev"), "daskk8s:eks": JSON.stringify(value) } : minikubeWith({ [key]: value });
-            assert.throws(() => loadStackConfig({ project: "daskk8s", stack: key === "eks" ? "dev" : "minikube", values, env, stackFile: file([secure]) }),
-                (err: StackConfigError) => err.lines.some((l) => l.startsWith(`${secure} (secret) holds a value set with --secret`)));
+            assert.throws(
+                () => loadStackConfig({ project: "daskk8s", stack: key === "eks" ? "dev" : "minikube", values, env, stackFile: file([secure]) }),
+                (err: StackConfigError) => err.lines.some((l) => l.startsWith(`${secure} (secret) holds a value set with --secret`)),
+            );
         }
     });
 
     it("secret settings of the AWS provider are left to it", () => {
-        const s = loadStackConfig({ project: "daskk8s", stack: "dev", values: { ...stackFileConfig("dev"), "aws:secretKey": "x" }, env, stackFile: file(["aws:secretKey"]) });
+        const s = loadStackConfig({
+            project: "daskk8s",
+            stack: "dev",
+            values: { ...stackFileConfig("dev"), "aws:secretKey": "x" },
+            env,
+            stackFile: file(["aws:secretKey"]),
+        });
         assert.equal(s.target.kind, "eks");
     });
 
-    it("secretEnv stored in plaintext", () => assertRejects(minikubeWith({ secretEnv: { workers: { API_TOKEN: "tok" } } }),
-        "daskk8s:secretEnv.workers.API_TOKEN is stored in plaintext: set it with `pulumi config set --secret --path secretEnv.workers.API_TOKEN <value>`",
-        [], ["daskk8s:secretEnv.workers.API_TOKEN"]));
+    it("secretEnv stored in plaintext", () =>
+        assertRejects(
+            minikubeWith({ secretEnv: { workers: { API_TOKEN: "tok" } } }),
+            "daskk8s:secretEnv.workers.API_TOKEN is stored in plaintext: set it with `pulumi config set --secret --path secretEnv.workers.API_TOKEN <value>`",
+            [],
+            ["daskk8s:secretEnv.workers.API_TOKEN"],
+        ));
 
     it("a secret setting that is not in the stack file (an ESC environment) is taken as it comes, and never shown", () => {
         const s = load(minikubeWith({ jupyterPassword: "from an environment" }));
         assert.ok(pulumi.Output.isInstance(s.dask.jupyter?.password));
-        assert.throws(() => load(minikubeWith({ secretEnv: { workers: { X: { Y: "tok-esc" } } } })), (err: StackConfigError) => {
-            assert.deepEqual(err.lines, ["daskk8s:secretEnv.workers.X (secret) must be a string"]);
-            return true;
-        });
+        assert.throws(
+            () => load(minikubeWith({ secretEnv: { workers: { X: { Y: "tok-esc" } } } })),
+            (err: StackConfigError) => {
+                assert.deepEqual(err.lines, ["daskk8s:secretEnv.workers.X (secret) must be a string"]);
+                return true;
+            },
+        );
     });
 
     it("one plaintext value among secret ones in secretEnv", () => {
         const values = minikubeWith({ secretEnv: { workers: { API_TOKEN: "tok", MODE: "plain" } } });
-        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "minikube", values, env,
-            stackFile: file(["daskk8s:secretEnv.workers.API_TOKEN"], ["daskk8s:secretEnv.workers.MODE"]) }), (err: StackConfigError) => {
-            assert.deepEqual(err.lines, ["daskk8s:secretEnv.workers.MODE is stored in plaintext: set it with `pulumi config set --secret --path secretEnv.workers.MODE <value>`"]);
-            return true;
-        });
+        assert.throws(
+            () =>
+                loadStackConfig({
+                    project: "daskk8s",
+                    stack: "minikube",
+                    values,
+                    env,
+                    stackFile: file(["daskk8s:secretEnv.workers.API_TOKEN"], ["daskk8s:secretEnv.workers.MODE"]),
+                }),
+            (err: StackConfigError) => {
+                assert.deepEqual(err.lines, [
+                    "daskk8s:secretEnv.workers.MODE is stored in plaintext: set it with `pulumi config set --secret --path secretEnv.workers.MODE <value>`",
+                ]);
+                return true;
+            },
+        );
     });
 
     it("secret variables with bad names, or Jupyter's while Jupyter is off", () => {
-        assertRejects(minikubeWith({ secretEnv: { workers: { "API-TOKEN": "x" } } }),
-            "daskk8s:secretEnv.workers.API-TOKEN (\"API-TOKEN\") must be an environment variable name", ["daskk8s:secretEnv.workers.X"]);
-        assertRejects(minikubeWith({ secretEnv: { workers: { TOKEN: "x" } }, dask: { workers: { env: { TOKEN: "y" } } } }),
-            "daskk8s:secretEnv.workers.TOKEN (secret) is also set in daskk8s:dask.workers.env.TOKEN", ["daskk8s:secretEnv.workers.X"]);
-        assertRejects(minikubeWith({ secretEnv: { jupyter: { TOKEN: "x" } }, dask: { jupyter: { enabled: false } } }),
-            "daskk8s:dask.jupyter.enabled (false) is false, yet daskk8s:jupyterPassword, daskk8s:dask.jupyter.service or daskk8s:secretEnv.jupyter is set", ["daskk8s:secretEnv.workers.X"]);
+        assertRejects(
+            minikubeWith({ secretEnv: { workers: { "API-TOKEN": "x" } } }),
+            'daskk8s:secretEnv.workers.API-TOKEN ("API-TOKEN") must be an environment variable name',
+            ["daskk8s:secretEnv.workers.X"],
+        );
+        assertRejects(
+            minikubeWith({ secretEnv: { workers: { TOKEN: "x" } }, dask: { workers: { env: { TOKEN: "y" } } } }),
+            "daskk8s:secretEnv.workers.TOKEN (secret) is also set in daskk8s:dask.workers.env.TOKEN",
+            ["daskk8s:secretEnv.workers.X"],
+        );
+        assertRejects(
+            minikubeWith({ secretEnv: { jupyter: { TOKEN: "x" } }, dask: { jupyter: { enabled: false } } }),
+            "daskk8s:dask.jupyter.enabled (false) is false, yet daskk8s:jupyterPassword, daskk8s:dask.jupyter.service or daskk8s:secretEnv.jupyter is set",
+            ["daskk8s:secretEnv.workers.X"],
+        );
     });
 
     it("a secret that also breaks its setting's own rule is refused as a secret only, never shown", () => {
         const values = minikubeWith({ dask: { namespace: "Pw-token-1", workers: { env: { EXTRA_PIP_PACKAGES: "git+https://tok-2@x" } } } });
-        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "minikube", values, env,
-            stackFile: file(["daskk8s:dask.namespace", "daskk8s:dask.workers.env.EXTRA_PIP_PACKAGES"]) }), (err: StackConfigError) => {
-            assert.deepEqual(err.lines.map((l) => l.split(" (secret)")[0]), ["daskk8s:dask.namespace", "daskk8s:dask.workers.env.EXTRA_PIP_PACKAGES"]);
-            assert.ok(!err.message.includes("Pw-token-1") && !err.message.includes("tok-2"), err.message);
-            return true;
-        });
+        assert.throws(
+            () =>
+                loadStackConfig({
+                    project: "daskk8s",
+                    stack: "minikube",
+                    values,
+                    env,
+                    stackFile: file(["daskk8s:dask.namespace", "daskk8s:dask.workers.env.EXTRA_PIP_PACKAGES"]),
+                }),
+            (err: StackConfigError) => {
+                assert.deepEqual(
+                    err.lines.map((l) => l.split(" (secret)")[0]),
+                    ["daskk8s:dask.namespace", "daskk8s:dask.workers.env.EXTRA_PIP_PACKAGES"],
+                );
+                assert.ok(!err.message.includes("Pw-token-1") && !err.message.includes("tok-2"), err.message);
+                return true;
+            },
+        );
     });
 
     it("a secret setting of the wrong shape, without showing it", () => {
         assertRejects(minikubeWith({ secretEnv: "tok-shape-1" }), "daskk8s:secretEnv (secret) must be an object", ["daskk8s:secretEnv.workers.X"]);
-        assertRejects(minikubeWith({ secretEnv: { workers: { X: { Y: "tok-shape-2" } } } }), "daskk8s:secretEnv.workers.X (secret) must be a string", ["daskk8s:secretEnv.workers.X"]);
-        assert.throws(() => load(minikubeWith({ secretEnv: "tok-shape-1" }), "minikube", ["daskk8s:secretEnv.workers.X"]), (err: Error) => !err.message.includes("tok-shape"));
+        assertRejects(minikubeWith({ secretEnv: { workers: { X: { Y: "tok-shape-2" } } } }), "daskk8s:secretEnv.workers.X (secret) must be a string", [
+            "daskk8s:secretEnv.workers.X",
+        ]);
+        assert.throws(
+            () => load(minikubeWith({ secretEnv: "tok-shape-1" }), "minikube", ["daskk8s:secretEnv.workers.X"]),
+            (err: Error) => !err.message.includes("tok-shape"),
+        );
     });
 
     it("an empty secretEnv holds nothing to keep secret", () => {
@@ -210,82 +299,136 @@ describe("stack config: secrets stay secret or are refused", () => {
 });
 
 describe("stack config: each bad setting fails with the file, key, value and what is allowed", () => {
-    it("an unknown target", () => assertRejects(minikubeWith({ target: "gke" }), "daskk8s:target (\"gke\") must be one of \"eks\", \"minikube\", \"existing\""));
+    it("an unknown target", () => assertRejects(minikubeWith({ target: "gke" }), 'daskk8s:target ("gke") must be one of "eks", "minikube", "existing"'));
     it("a missing target", () => {
         const values = stackFileConfig("minikube");
         delete values["daskk8s:target"];
         assertRejects(values, "daskk8s:target (unset) must be one of");
     });
-    it("autoscaling min above max", () => assertRejects(minikubeWith({ autoscaling: { minReplicas: 5, maxReplicas: 3 } }),
-        "daskk8s:autoscaling.minReplicas (5) must not exceed daskk8s:autoscaling.maxReplicas (3)"));
-    it("worker replicas while the autoscaler owns the count", () => assertRejects(minikubeWith({ dask: { workers: { replicas: 4 } } }),
-        "daskk8s:dask.workers.replicas (4) has no effect while daskk8s:autoscaling.enabled is set: the autoscaler owns the worker count"));
-    it("a CPU target outside 1-100", () => assertRejects(minikubeWith({ autoscaling: { targetCpuUtilization: 120 } }),
-        "daskk8s:autoscaling.targetCpuUtilization (120) must be a whole number from 1 to 100"));
-    it("negative worker replicas", () => assertRejects(minikubeWith({ autoscaling: { enabled: false }, dask: { workers: { replicas: -2 } } }),
-        "daskk8s:dask.workers.replicas (-2) must be a whole number from 0 to 2147483647"));
-    it("a count beyond what Kubernetes holds (int32), before anything is created", () => assertRejects(
-        minikubeWith({ autoscaling: { maxReplicas: 3000000000 } }),
-        "daskk8s:autoscaling.maxReplicas (3000000000) must be a whole number from 1 to 2147483647 (the largest Kubernetes accepts)"));
-    it("a bad setting in a disabled autoscaling block", () => assertRejects(minikubeWith({ autoscaling: { enabled: false, minReplicas: -5 } }),
-        "daskk8s:autoscaling.minReplicas (-5) must be a whole number from 1 to 2147483647"));
+    it("autoscaling min above max", () =>
+        assertRejects(
+            minikubeWith({ autoscaling: { minReplicas: 5, maxReplicas: 3 } }),
+            "daskk8s:autoscaling.minReplicas (5) must not exceed daskk8s:autoscaling.maxReplicas (3)",
+        ));
+    it("worker replicas while the autoscaler owns the count", () =>
+        assertRejects(
+            minikubeWith({ dask: { workers: { replicas: 4 } } }),
+            "daskk8s:dask.workers.replicas (4) has no effect while daskk8s:autoscaling.enabled is set: the autoscaler owns the worker count",
+        ));
+    it("a CPU target outside 1-100", () =>
+        assertRejects(
+            minikubeWith({ autoscaling: { targetCpuUtilization: 120 } }),
+            "daskk8s:autoscaling.targetCpuUtilization (120) must be a whole number from 1 to 100",
+        ));
+    it("negative worker replicas", () =>
+        assertRejects(
+            minikubeWith({ autoscaling: { enabled: false }, dask: { workers: { replicas: -2 } } }),
+            "daskk8s:dask.workers.replicas (-2) must be a whole number from 0 to 2147483647",
+        ));
+    it("a count beyond what Kubernetes holds (int32), before anything is created", () =>
+        assertRejects(
+            minikubeWith({ autoscaling: { maxReplicas: 3000000000 } }),
+            "daskk8s:autoscaling.maxReplicas (3000000000) must be a whole number from 1 to 2147483647 (the largest Kubernetes accepts)",
+        ));
+    it("a bad setting in a disabled autoscaling block", () =>
+        assertRejects(
+            minikubeWith({ autoscaling: { enabled: false, minReplicas: -5 } }),
+            "daskk8s:autoscaling.minReplicas (-5) must be a whole number from 1 to 2147483647",
+        ));
     it("a misspelled project prefix, naming the key it means", () => {
         const values = { ...stackFileConfig("minikube"), "dask:autoscaling": JSON.stringify({ minReplicas: 2 }) };
         assertRejects(values, "dask:autoscaling is not read by anything: this project's settings are daskk8s:<key> (did you mean daskk8s:autoscaling?)");
     });
-    it("a kubernetes: provider setting the program would ignore", () => assertRejects(
-        { ...stackFileConfig("minikube"), "kubernetes:context": "prod" },
-        "kubernetes:context is not read: the program makes its own Kubernetes provider from daskk8s:kubeconfig"));
-    it("replicas that are not a number", () => assertRejects(minikubeWith({ dask: { workers: { replicas: "three" } } }),
-        "daskk8s:dask.workers.replicas (\"three\") must be a number"));
-    it("a public scheduler without source ranges", () => assertRejects(minikubeWith({ dask: { scheduler: { service: { type: "LoadBalancer" } } } }),
-        "daskk8s:dask.scheduler.service.loadBalancerSourceRanges (unset) must list the CIDR blocks allowed to reach the scheduler"));
-    it("a package list that is a string", () => assertRejects(minikubeWith({ dask: { packages: { pip: "dask-ml s3fs" } } }),
-        "daskk8s:dask.packages.pip (\"dask-ml s3fs\") must be a list"));
-    it("a package spec with shell syntax", () => assertRejects(minikubeWith({ dask: { packages: { pip: ["dask-ml", "s3fs && curl x"] } } }),
-        "daskk8s:dask.packages.pip[1] (\"s3fs && curl x\") must be a pip requirement"));
-    it("an empty image tag", () => assertRejects(minikubeWith({ dask: { image: { tag: "" } } }),
-        "daskk8s:dask.image.tag (\"\") must be a non-empty image tag"));
-    it("a typo in a top-level key", () => assertRejects(minikubeWith({ autoscalling: { minReplicas: 1 } }),
-        "daskk8s:autoscalling (set) is not a known setting (known here: target, kubeconfig, eks, dask, jupyterPassword, secretEnv, metricsServer, autoscaling)"));
+    it("a kubernetes: provider setting the program would ignore", () =>
+        assertRejects(
+            { ...stackFileConfig("minikube"), "kubernetes:context": "prod" },
+            "kubernetes:context is not read: the program makes its own Kubernetes provider from daskk8s:kubeconfig",
+        ));
+    it("replicas that are not a number", () =>
+        assertRejects(minikubeWith({ dask: { workers: { replicas: "three" } } }), 'daskk8s:dask.workers.replicas ("three") must be a number'));
+    it("a public scheduler without source ranges", () =>
+        assertRejects(
+            minikubeWith({ dask: { scheduler: { service: { type: "LoadBalancer" } } } }),
+            "daskk8s:dask.scheduler.service.loadBalancerSourceRanges (unset) must list the CIDR blocks allowed to reach the scheduler",
+        ));
+    it("a package list that is a string", () =>
+        assertRejects(minikubeWith({ dask: { packages: { pip: "dask-ml s3fs" } } }), 'daskk8s:dask.packages.pip ("dask-ml s3fs") must be a list'));
+    it("a package spec with shell syntax", () =>
+        assertRejects(
+            minikubeWith({ dask: { packages: { pip: ["dask-ml", "s3fs && curl x"] } } }),
+            'daskk8s:dask.packages.pip[1] ("s3fs && curl x") must be a pip requirement',
+        ));
+    it("an empty image tag", () => assertRejects(minikubeWith({ dask: { image: { tag: "" } } }), 'daskk8s:dask.image.tag ("") must be a non-empty image tag'));
+    it("a typo in a top-level key", () =>
+        assertRejects(
+            minikubeWith({ autoscalling: { minReplicas: 1 } }),
+            "daskk8s:autoscalling (set) is not a known setting (known here: target, kubeconfig, eks, dask, jupyterPassword, secretEnv, metricsServer, autoscaling)",
+        ));
     it("a top-level __proto__ key, which is a key like any other", () => {
         const values = { ...stackFileConfig("minikube"), "daskk8s:__proto__": JSON.stringify({ autoscaling: { maxReplicas: 7 } }) };
         assertRejects(values, "daskk8s:__proto__ (set) is not a known setting");
     });
     it("an image repository with a tag in it, even a numeric one", () => {
-        assertRejects(minikubeWith({ dask: { image: { repository: "dask:2024" } } }), "daskk8s:dask.image.repository (\"dask:2024\") must be an image repository");
-        assert.equal(load(minikubeWith({ dask: { image: { repository: "localhost:5000/my__team/dask--x" } } })).dask.image?.repository, "localhost:5000/my__team/dask--x");
+        assertRejects(
+            minikubeWith({ dask: { image: { repository: "dask:2024" } } }),
+            'daskk8s:dask.image.repository ("dask:2024") must be an image repository',
+        );
+        assert.equal(
+            load(minikubeWith({ dask: { image: { repository: "localhost:5000/my__team/dask--x" } } })).dask.image?.repository,
+            "localhost:5000/my__team/dask--x",
+        );
     });
-    it("a typo in a nested key", () => assertRejects(minikubeWith({ dask: { workers: { replica: 2 } } }),
-        "daskk8s:dask.workers.replica (set) is not a known setting (known here: replicas, resources, threads, env)"));
-    it("a metrics-server mode that does not exist", () => assertRejects(minikubeWith({ metricsServer: { mode: "addon" } }),
-        "daskk8s:metricsServer.mode (\"addon\") must be one of \"chart\", \"existing\""));
-    it("a kubeconfig context that does not exist", () => assertRejects(minikubeWith({ kubeconfig: { context: "prod" } }),
-        "daskk8s:kubeconfig.context (\"prod\") must be a context in"));
-    it("EKS settings on a minikube stack", () => assertRejects(minikubeWith({ eks: { minNodes: 1 } }),
-        "daskk8s:eks (set) only applies to target eks; target is minikube"));
-    it("a Jupyter password stored in plaintext", () => assertRejects(minikubeWith({ jupyterPassword: "a long password" }),
-        "daskk8s:jupyterPassword is stored in plaintext: set it with `pulumi config set --secret jupyterPassword`", [], ["daskk8s:jupyterPassword"]));
+    it("a typo in a nested key", () =>
+        assertRejects(
+            minikubeWith({ dask: { workers: { replica: 2 } } }),
+            "daskk8s:dask.workers.replica (set) is not a known setting (known here: replicas, resources, threads, env)",
+        ));
+    it("a metrics-server mode that does not exist", () =>
+        assertRejects(minikubeWith({ metricsServer: { mode: "addon" } }), 'daskk8s:metricsServer.mode ("addon") must be one of "chart", "existing"'));
+    it("a kubeconfig context that does not exist", () =>
+        assertRejects(minikubeWith({ kubeconfig: { context: "prod" } }), 'daskk8s:kubeconfig.context ("prod") must be a context in'));
+    it("EKS settings on a minikube stack", () =>
+        assertRejects(minikubeWith({ eks: { minNodes: 1 } }), "daskk8s:eks (set) only applies to target eks; target is minikube"));
+    it("a Jupyter password stored in plaintext", () =>
+        assertRejects(
+            minikubeWith({ jupyterPassword: "a long password" }),
+            "daskk8s:jupyterPassword is stored in plaintext: set it with `pulumi config set --secret jupyterPassword`",
+            [],
+            ["daskk8s:jupyterPassword"],
+        ));
     it("the chart's default Jupyter password, without echoing it", () => {
-        assertRejects(minikubeWith({ jupyterPassword: "dask" }), "daskk8s:jupyterPassword (secret) must not be the chart's public default password", ["daskk8s:jupyterPassword"]);
+        assertRejects(minikubeWith({ jupyterPassword: "dask" }), "daskk8s:jupyterPassword (secret) must not be the chart's public default password", [
+            "daskk8s:jupyterPassword",
+        ]);
     });
-    it("a worker CPU request above its limit", () => assertRejects(minikubeWith({ dask: { workers: { resources: { requests: { cpu: "2" }, limits: { cpu: "1" } } } } }),
-        "daskk8s:dask.workers.resources.requests.cpu (\"2\") must not exceed daskk8s:dask.workers.resources.limits.cpu (1)"));
+    it("a worker CPU request above its limit", () =>
+        assertRejects(
+            minikubeWith({ dask: { workers: { resources: { requests: { cpu: "2" }, limits: { cpu: "1" } } } } }),
+            'daskk8s:dask.workers.resources.requests.cpu ("2") must not exceed daskk8s:dask.workers.resources.limits.cpu (1)',
+        ));
     it("EKS without a region", () => {
         const values = stackFileConfig("dev");
         delete values["aws:region"];
-        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "dev", values, env }),
-            /Pulumi\.dev\.yaml[\s\S]*aws:region \(unset\) is required for target eks/);
+        assert.throws(
+            () => loadStackConfig({ project: "daskk8s", stack: "dev", values, env }),
+            /Pulumi\.dev\.yaml[\s\S]*aws:region \(unset\) is required for target eks/,
+        );
     });
     it("EKS node counts out of order", () => {
         const values = { ...stackFileConfig("dev"), "daskk8s:eks": JSON.stringify({ minNodes: 3, desiredNodes: 2 }) };
-        assert.throws(() => loadStackConfig({ project: "daskk8s", stack: "dev", values, env }),
-            /daskk8s:eks\.minNodes \(3\) must not exceed daskk8s:eks\.desiredNodes \(2\)/);
+        assert.throws(
+            () => loadStackConfig({ project: "daskk8s", stack: "dev", values, env }),
+            /daskk8s:eks\.minNodes \(3\) must not exceed daskk8s:eks\.desiredNodes \(2\)/,
+        );
     });
     it("reports every bad value in one go; rules between settings once the values are good", () => {
-        assert.throws(() => load(minikubeWith({ autoscaling: { minReplicas: 0, targetCpuUtilization: 0 }, dask: { workers: { threads: 0 } } })),
-            (err: StackConfigError) => err.lines.length === 3);
-        assert.throws(() => load(minikubeWith({ autoscaling: { minReplicas: 5, maxReplicas: 3 }, dask: { namespace: "kube-system" } })),
-            (err: StackConfigError) => err.lines.length === 2);
+        assert.throws(
+            () => load(minikubeWith({ autoscaling: { minReplicas: 0, targetCpuUtilization: 0 }, dask: { workers: { threads: 0 } } })),
+            (err: StackConfigError) => err.lines.length === 3,
+        );
+        assert.throws(
+            () => load(minikubeWith({ autoscaling: { minReplicas: 5, maxReplicas: 3 }, dask: { namespace: "kube-system" } })),
+            (err: StackConfigError) => err.lines.length === 2,
+        );
     });
 });

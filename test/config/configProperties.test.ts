@@ -166,7 +166,8 @@ const APT_SPEC = /^[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.+:~-]+)?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED_ENV: string[] = [...PACKAGE_ENV, PASSWORD_HASH_ENV, LOGIN_REVISION_ENV, SECRET_ENV_REVISION_ENV, "JUPYTERLAB_ARGS"];
 // A registry host (DNS labels, optional port) only before a path; components with ".", "_", "__" or dashes between.
-const IMAGE_REPOSITORY = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+const IMAGE_REPOSITORY =
+    /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 // daskImage.ts: with entrypoints "auto" the tag must carry a calendar version.
 const CALVER = /^v?(\d{4})\.(\d{1,2})\.(\d+)(?:[-.+].*)?$/;
@@ -191,15 +192,20 @@ function matching(pattern: RegExp): fc.Arbitrary<string> {
 const dnsLabel = matching(DNS_LABEL);
 const count = (min: number, max: number = MAX_INT32) => fc.integer({ min, max });
 
-const cidrV4 = (minPrefix = 0, maxPrefix = 32) =>
-    fc.tuple(fc.ipV4(), fc.integer({ min: minPrefix, max: maxPrefix })).map(([a, p]) => `${a}/${p}`);
+const cidrV4 = (minPrefix = 0, maxPrefix = 32) => fc.tuple(fc.ipV4(), fc.integer({ min: minPrefix, max: maxPrefix })).map(([a, p]) => `${a}/${p}`);
 const cidrV6 = fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })).map(([a, p]) => `${a}/${p}`);
 const cidr = fc.oneof(cidrV4(), cidrV6);
 
 // --- Kubernetes quantities, with their exact value (a fraction) to order requests and limits.
 
-interface Fraction { n: bigint; d: bigint }
-interface Quantity { text: string | number; value: Fraction }
+interface Fraction {
+    n: bigint;
+    d: bigint;
+}
+interface Quantity {
+    text: string | number;
+    value: Fraction;
+}
 
 const DECIMAL_SUFFIX: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 const BINARY_SUFFIX: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
@@ -213,7 +219,7 @@ function exact(text: string): Fraction {
     const [, int, frac = "", exponent, suffix = ""] = m;
     let n = BigInt(`${int}${frac}` || "0");
     let d = 10n ** BigInt(frac.length);
-    const power10 = exponent !== undefined ? Number(exponent) : DECIMAL_SUFFIX[suffix] ?? 0;
+    const power10 = exponent !== undefined ? Number(exponent) : (DECIMAL_SUFFIX[suffix] ?? 0);
     if (power10 >= 0) {
         n *= 10n ** BigInt(power10);
     } else {
@@ -245,25 +251,31 @@ const quantity: fc.Arbitrary<Quantity> = fc.oneof(
     quantityText.map((text) => ({ text, value: exact(text) })).filter(({ value }) => value.n <= (2n ** 63n - 1n) * value.d),
     // `pulumi config set --path ...cpu 2` stores a number; the loader passes it on as String(n).
     // Down to Number.MIN_VALUE (5e-324 once underflowed to 0 and was refused as a zero CPU request).
-    fc.oneof(fc.nat({ max: 1_000_000 }), fc.double({ min: 0, max: 1e6, noNaN: true, noDefaultInfinity: true }))
+    fc
+        .oneof(fc.nat({ max: 1_000_000 }), fc.double({ min: 0, max: 1e6, noNaN: true, noDefaultInfinity: true }))
         .map((n) => ({ text: n, value: exact(String(n)) })),
 );
 
 /** The same value written two ways, as request and limit. */
-const quantityTie: fc.Arbitrary<[Quantity, Quantity]> = fc.tuple(fc.nat({ max: 100_000 }), fc.constantFrom("k", "Ki", "e3", "M", "m"))
-    .map(([k, form]) => {
-        const [a, b] = {
-            k: [`${k}k`, String(k * 1000)],
-            Ki: [`${k}Ki`, String(k * 1024)],
-            e3: [`${k}e3`, `${k}000`],
-            M: [`${k}M`, `${k * 1000}k`],
-            // "2300m" and "2.3" (as floats, 2300 * 1e-3 > 2.3: a bug once).
-            m: [`${k}m`, `${Math.floor(k / 1000)}.${String(k % 1000).padStart(3, "0")}`],
-        }[form]!;
-        return [{ text: a, value: exact(a) }, { text: b, value: exact(b) }];
-    });
+const quantityTie: fc.Arbitrary<[Quantity, Quantity]> = fc.tuple(fc.nat({ max: 100_000 }), fc.constantFrom("k", "Ki", "e3", "M", "m")).map(([k, form]) => {
+    const [a, b] = {
+        k: [`${k}k`, String(k * 1000)],
+        Ki: [`${k}Ki`, String(k * 1024)],
+        e3: [`${k}e3`, `${k}000`],
+        M: [`${k}M`, `${k * 1000}k`],
+        // "2300m" and "2.3" (as floats, 2300 * 1e-3 > 2.3: a bug once).
+        m: [`${k}m`, `${Math.floor(k / 1000)}.${String(k % 1000).padStart(3, "0")}`],
+    }[form]!;
+    return [
+        { text: a, value: exact(a) },
+        { text: b, value: exact(b) },
+    ];
+});
 
-interface Pair { request?: Quantity; limit?: Quantity }
+interface Pair {
+    request?: Quantity;
+    limit?: Quantity;
+}
 
 const requestAndLimit: fc.Arbitrary<Pair> = fc.oneof(
     fc.record({ request: quantity, limit: quantity }, { requiredKeys: [] }).map(({ request, limit }) => {
@@ -282,13 +294,14 @@ const requestAndLimit: fc.Arbitrary<Pair> = fc.oneof(
 const isZero = (q: Quantity | undefined) => q !== undefined && q.value.n === 0n;
 
 /** Requests never above limits; the workers' CPU request, if any, above 0 (autoscaling divides by it). */
-const resources = (workers: boolean) => fc.record({ cpu: requestAndLimit, memory: requestAndLimit }).map(({ cpu, memory }) => {
-    const cpuRequest = workers && isZero(cpu.request) ? undefined : cpu.request;
-    return nonEmpty({
-        requests: nonEmpty({ cpu: cpuRequest?.text, memory: memory.request?.text }),
-        limits: nonEmpty({ cpu: cpu.limit?.text, memory: memory.limit?.text }),
+const resources = (workers: boolean) =>
+    fc.record({ cpu: requestAndLimit, memory: requestAndLimit }).map(({ cpu, memory }) => {
+        const cpuRequest = workers && isZero(cpu.request) ? undefined : cpu.request;
+        return nonEmpty({
+            requests: nonEmpty({ cpu: cpuRequest?.text, memory: memory.request?.text }),
+            limits: nonEmpty({ cpu: cpu.limit?.text, memory: memory.limit?.text }),
+        });
     });
-});
 
 /** A Service type; source ranges exactly with LoadBalancer, and then at least one. */
 const exposure = fc.oneof(
@@ -303,36 +316,52 @@ const chart = fc.oneof(
 
 const chartValues = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
 
-const calverTag = fc.tuple(
-    fc.constantFrom("", "v"),
-    fc.integer({ min: 0, max: 9999 }).map((y) => String(y).padStart(4, "0")),
-    fc.oneof(fc.integer({ min: 0, max: 99 }).map(String), fc.integer({ min: 0, max: 9 }).map((m) => `0${m}`)),
-    fc.nat({ max: 1000 }),
-    fc.option(fc.tuple(fc.constantFrom("-", "."), matching(/^[A-Za-z0-9_.-]{0,20}$/)).map(([s, t]) => s + t), { nil: "" }),
-).map(([v, y, m, p, rest]) => `${v}${y}.${m}.${p}${rest}`);
+const calverTag = fc
+    .tuple(
+        fc.constantFrom("", "v"),
+        fc.integer({ min: 0, max: 9999 }).map((y) => String(y).padStart(4, "0")),
+        fc.oneof(
+            fc.integer({ min: 0, max: 99 }).map(String),
+            fc.integer({ min: 0, max: 9 }).map((m) => `0${m}`),
+        ),
+        fc.nat({ max: 1000 }),
+        fc.option(
+            fc.tuple(fc.constantFrom("-", "."), matching(/^[A-Za-z0-9_.-]{0,20}$/)).map(([s, t]) => s + t),
+            { nil: "" },
+        ),
+    )
+    .map(([v, y, m, p, rest]) => `${v}${y}.${m}.${p}${rest}`);
 const anyTag = matching(IMAGE_TAG).filter((t) => t !== "latest");
 
-const image = fc.tuple(
-    fc.record({ repository: matching(IMAGE_REPOSITORY), notebookRepository: matching(IMAGE_REPOSITORY) }, { requiredKeys: [] }),
-    fc.oneof(
-        // "auto" reads the entry points from the tag's calendar version.
-        fc.record({ entrypoints: fc.constant("auto"), tag: calverTag }, { requiredKeys: [] }),
-        fc.record({ entrypoints: fc.constantFrom("legacy", "subcommand"), tag: anyTag }, { requiredKeys: ["entrypoints"] }),
-    ),
-).map(([repos, tagAndEntrypoints]) => ({ ...repos, ...tagAndEntrypoints }));
+const image = fc
+    .tuple(
+        fc.record({ repository: matching(IMAGE_REPOSITORY), notebookRepository: matching(IMAGE_REPOSITORY) }, { requiredKeys: [] }),
+        fc.oneof(
+            // "auto" reads the entry points from the tag's calendar version.
+            fc.record({ entrypoints: fc.constant("auto"), tag: calverTag }, { requiredKeys: [] }),
+            fc.record({ entrypoints: fc.constantFrom("legacy", "subcommand"), tag: anyTag }, { requiredKeys: ["entrypoints"] }),
+        ),
+    )
+    .map(([repos, tagAndEntrypoints]) => ({ ...repos, ...tagAndEntrypoints }));
 
 const envName = matching(ENV_NAME).filter((n) => !RESERVED_ENV.includes(n));
 // Values written as numbers or booleans are text too (`OMP_NUM_THREADS: 1`).
 const envMap = fc.dictionary(envName, fc.oneof(fc.string(), fc.integer(), fc.boolean()), { maxKeys: 3 });
 
-const packages = fc.record({
-    pip: fc.array(matching(PIP_SPEC), { maxLength: 3 }),
-    conda: fc.array(matching(CONDA_SPEC), { maxLength: 3 }),
-    condaChannels: fc.array(matching(CONDA_CHANNEL), { maxLength: 2 }),
-    apt: fc.array(matching(APT_SPEC), { maxLength: 3 }),
-}, { requiredKeys: [] }).map((p) =>
-    // Channels only with conda packages.
-    (p.condaChannels?.length && !p.conda?.length ? { ...p, condaChannels: undefined } : p));
+const packages = fc
+    .record(
+        {
+            pip: fc.array(matching(PIP_SPEC), { maxLength: 3 }),
+            conda: fc.array(matching(CONDA_SPEC), { maxLength: 3 }),
+            condaChannels: fc.array(matching(CONDA_CHANNEL), { maxLength: 2 }),
+            apt: fc.array(matching(APT_SPEC), { maxLength: 3 }),
+        },
+        { requiredKeys: [] },
+    )
+    .map((p) =>
+        // Channels only with conda packages.
+        p.condaChannels?.length && !p.conda?.length ? { ...p, condaChannels: undefined } : p,
+    );
 
 const namespace = fc.oneof(
     fc.record({ namespace: dnsLabel.filter((n) => !CLUSTER_NAMESPACES.includes(n)), createNamespace: fc.boolean() }, { requiredKeys: [] }),
@@ -346,45 +375,63 @@ const jupyter = fc.oneof(
     fc.record({ enabled: fc.constant(true), service: exposure, resources: resources(false) }, { requiredKeys: [] }),
 );
 
-const dask = fc.tuple(namespace, fc.record({
-    fullname: matching(FULLNAME),
-    chart,
-    image,
-    scheduler: fc.record({ service: exposure, resources: resources(false) }, { requiredKeys: [] }),
-    workers: fc.record({ replicas: count(0), resources: resources(true), threads: count(1), env: envMap }, { requiredKeys: [] }),
-    packages,
-    jupyter,
-    values: chartValues,
-}, { requiredKeys: [] })).map(([ns, rest]) => compact({ ...ns, ...rest }));
+const dask = fc
+    .tuple(
+        namespace,
+        fc.record(
+            {
+                fullname: matching(FULLNAME),
+                chart,
+                image,
+                scheduler: fc.record({ service: exposure, resources: resources(false) }, { requiredKeys: [] }),
+                workers: fc.record({ replicas: count(0), resources: resources(true), threads: count(1), env: envMap }, { requiredKeys: [] }),
+                packages,
+                jupyter,
+                values: chartValues,
+            },
+            { requiredKeys: [] },
+        ),
+    )
+    .map(([ns, rest]) => compact({ ...ns, ...rest }));
 
 const metricsServer = fc.oneof(
     // "existing" deploys nothing: no chart settings.
     fc.record({ mode: fc.constant("existing") }),
-    fc.record({
-        mode: fc.constant("chart"),
-        namespace: fc.oneof(dnsLabel, fc.constantFrom(...CLUSTER_NAMESPACES)),
-        kubeletInsecureTls: fc.boolean(),
-        chart,
-        values: chartValues,
-    }, { requiredKeys: [] }),
+    fc.record(
+        {
+            mode: fc.constant("chart"),
+            namespace: fc.oneof(dnsLabel, fc.constantFrom(...CLUSTER_NAMESPACES)),
+            kubeletInsecureTls: fc.boolean(),
+            chart,
+            values: chartValues,
+        },
+        { requiredKeys: [] },
+    ),
 );
 
 /** min <= max, with the defaults (1 and 3) standing in for unset bounds. */
-const replicaBounds = fc.record({ hasMin: fc.boolean(), hasMax: fc.boolean() }).chain(({ hasMin, hasMax }) =>
-    (hasMax ? count(1) : fc.constant(3)).chain((max) =>
-        (hasMin ? count(1, max) : fc.constant(1)).map((min) =>
-            compact({ minReplicas: hasMin ? min : undefined, maxReplicas: hasMax ? max : undefined }))));
+const replicaBounds = fc
+    .record({ hasMin: fc.boolean(), hasMax: fc.boolean() })
+    .chain(({ hasMin, hasMax }) =>
+        (hasMax ? count(1) : fc.constant(3)).chain((max) =>
+            (hasMin ? count(1, max) : fc.constant(1)).map((min) => compact({ minReplicas: hasMin ? min : undefined, maxReplicas: hasMax ? max : undefined })),
+        ),
+    );
 
-const autoscalingRest = fc.record({
-    enabled: fc.boolean(),
-    targetCpuUtilization: count(1, 100),
-    scaleDown: fc.record({ stabilizationWindowSeconds: count(0, 3600), podsPerPeriod: count(1), periodSeconds: count(1, 1800) }, { requiredKeys: [] }),
-}, { requiredKeys: [] });
+const autoscalingRest = fc.record(
+    {
+        enabled: fc.boolean(),
+        targetCpuUtilization: count(1, 100),
+        scaleDown: fc.record({ stabilizationWindowSeconds: count(0, 3600), podsPerPeriod: count(1), periodSeconds: count(1, 1800) }, { requiredKeys: [] }),
+    },
+    { requiredKeys: [] },
+);
 
 const autoscaling = fc.oneof(
     { arbitrary: fc.tuple(replicaBounds, autoscalingRest).map(([bounds, rest]) => compact({ ...bounds, ...rest })), weight: 3 },
     // Turned off, the bounds are only checked one by one (min may exceed max).
-    fc.tuple(fc.record({ minReplicas: count(1), maxReplicas: count(1) }, { requiredKeys: [] }), autoscalingRest)
+    fc
+        .tuple(fc.record({ minReplicas: count(1), maxReplicas: count(1) }, { requiredKeys: [] }), autoscalingRest)
         .map(([bounds, rest]) => compact({ ...bounds, ...rest, enabled: false })),
 );
 
@@ -392,42 +439,62 @@ const autoscaling = fc.oneof(
 const nodeCounts = fc.record({ hasMin: fc.boolean(), hasDesired: fc.boolean(), hasMax: fc.boolean() }).chain(({ hasMin, hasDesired, hasMax }) =>
     (hasMax ? count(hasDesired ? 1 : 2) : fc.constant(4)).chain((max) =>
         (hasDesired ? count(hasMin ? 0 : 1, max) : fc.constant(2)).chain((desired) =>
-            (hasMin ? count(0, desired) : fc.constant(1)).map((min) => compact({
-                minNodes: hasMin ? min : undefined,
-                desiredNodes: hasDesired ? desired : undefined,
-                maxNodes: hasMax ? max : undefined,
-            })))));
+            (hasMin ? count(0, desired) : fc.constant(1)).map((min) =>
+                compact({
+                    minNodes: hasMin ? min : undefined,
+                    desiredNodes: hasDesired ? desired : undefined,
+                    maxNodes: hasMax ? max : undefined,
+                }),
+            ),
+        ),
+    ),
+);
 
-const eks = fc.tuple(nodeCounts, fc.record({
-    kubernetesVersion: matching(KUBERNETES_VERSION),
-    instanceTypes: fc.array(matching(INSTANCE_TYPE), { minLength: 1, maxLength: 3 }),
-    nodeDiskSizeGb: count(20, 16384),
-    apiAccessCidrs: fc.array(cidrV4(), { maxLength: 3 }),
-    tags: fc.dictionary(fc.string({ maxLength: 10 }), fc.string(), { maxKeys: 3 }),
-    adoptExisting: fc.boolean(),
-}, { requiredKeys: [] }), fc.oneof(
-    // A new VPC from /16 to /28, or existing subnets in two AZs or more, never both.
-    fc.record({ vpcCidr: cidrV4(16, 28) }, { requiredKeys: [] }),
-    fc.record({ network: fc.record({
-        vpcId: fc.string(),
-        publicSubnetIds: fc.array(fc.string(), { minLength: 2, maxLength: 3 }),
-        privateSubnetIds: fc.array(fc.string(), { minLength: 2, maxLength: 3 }),
-    }) }),
-)).map(([counts, rest, network]) => compact({ ...counts, ...rest, ...network }));
+const eks = fc
+    .tuple(
+        nodeCounts,
+        fc.record(
+            {
+                kubernetesVersion: matching(KUBERNETES_VERSION),
+                instanceTypes: fc.array(matching(INSTANCE_TYPE), { minLength: 1, maxLength: 3 }),
+                nodeDiskSizeGb: count(20, 16384),
+                apiAccessCidrs: fc.array(cidrV4(), { maxLength: 3 }),
+                tags: fc.dictionary(fc.string({ maxLength: 10 }), fc.string(), { maxKeys: 3 }),
+                adoptExisting: fc.boolean(),
+            },
+            { requiredKeys: [] },
+        ),
+        fc.oneof(
+            // A new VPC from /16 to /28, or existing subnets in two AZs or more, never both.
+            fc.record({ vpcCidr: cidrV4(16, 28) }, { requiredKeys: [] }),
+            fc.record({
+                network: fc.record({
+                    vpcId: fc.string(),
+                    publicSubnetIds: fc.array(fc.string(), { minLength: 2, maxLength: 3 }),
+                    privateSubnetIds: fc.array(fc.string(), { minLength: 2, maxLength: 3 }),
+                }),
+            }),
+        ),
+    )
+    .map(([counts, rest, network]) => compact({ ...counts, ...rest, ...network }));
 
 /** A kubeconfig file and a context in it: unset only where the default (minikube, or the current one) is in the file. */
-const kubeconfig = (target: string) => fc.constantFrom(...KUBECONFIGS).chain((file) => {
-    const fallback = target === "minikube" ? "minikube" : file.contexts[0];
-    const contexts: (string | undefined)[] = file.contexts.includes(fallback) ? [undefined, ...file.contexts] : file.contexts;
-    return fc.tuple(fc.constantFrom(...contexts), fc.option(fc.boolean(), { nil: undefined }))
-        .map(([context, adoptExisting]) => compact({ kubeconfigPath: file.kubeconfigPath, context, adoptExisting }));
-});
+const kubeconfig = (target: string) =>
+    fc.constantFrom(...KUBECONFIGS).chain((file) => {
+        const fallback = target === "minikube" ? "minikube" : file.contexts[0];
+        const contexts: (string | undefined)[] = file.contexts.includes(fallback) ? [undefined, ...file.contexts] : file.contexts;
+        return fc
+            .tuple(fc.constantFrom(...contexts), fc.option(fc.boolean(), { nil: undefined }))
+            .map(([context, adoptExisting]) => compact({ kubeconfigPath: file.kubeconfigPath, context, adoptExisting }));
+    });
 
 const targetPart: fc.Arbitrary<{ settings: Settings; other: Record<string, string> }> = fc.oneof(
-    fc.record({ eks: opt(eks), region: fc.oneof(fc.constantFrom("us-west-2", "eu-central-1"), fc.string()) })
+    fc
+        .record({ eks: opt(eks), region: fc.oneof(fc.constantFrom("us-west-2", "eu-central-1"), fc.string()) })
         .map(({ eks, region }) => ({ settings: compact({ target: "eks", eks }), other: { "aws:region": region } })),
-    fc.constantFrom("minikube", "existing").chain((target) => opt(kubeconfig(target))
-        .map((kc) => ({ settings: compact({ target, kubeconfig: kc }), other: {} }))),
+    fc
+        .constantFrom("minikube", "existing")
+        .chain((target) => opt(kubeconfig(target)).map((kc) => ({ settings: compact({ target, kubeconfig: kc }), other: {} }))),
 );
 
 /** Settings of Pulumi and of the AWS providers, which the loader leaves alone. */
@@ -439,57 +506,59 @@ const password = fc.string({ minLength: 8, maxLength: 30, unit: "binary" });
 const secretEnv = fc.record({ workers: envMap, jupyter: envMap }, { requiredKeys: [] });
 
 /** Every top-level key a generated stack may hold, for where it comes from. */
-const ALL_KEYS = [
-    "target", "kubeconfig", "eks", "dask", "jupyterPassword", "secretEnv", "metricsServer", "autoscaling",
-].map((k) => `${PROJECT}:${k}`).concat("aws:region", OTHER_KEYS);
+const ALL_KEYS = ["target", "kubeconfig", "eks", "dask", "jupyterPassword", "secretEnv", "metricsServer", "autoscaling"]
+    .map((k) => `${PROJECT}:${k}`)
+    .concat("aws:region", OTHER_KEYS);
 
-const validCase: fc.Arbitrary<StackCase> = fc.record({
-    target: targetPart,
-    dask: opt(dask),
-    metricsServer: opt(metricsServer),
-    autoscaling: opt(autoscaling),
-    jupyterPassword: opt(password),
-    secretEnv: opt(secretEnv),
-    other: otherNamespaces,
-    // Mostly all in the stack file; else some keys from an ESC environment.
-    fromEnv: fc.oneof({ arbitrary: fc.constant<string[]>([]), weight: 2 }, fc.subarray(ALL_KEYS)),
-    // `pulumi config set --secret secretEnv '{"workers": {...}}'`: one secure value for the whole setting.
-    secretEnvWhole: fc.boolean(),
-    // Secure settings of the AWS providers (`aws:secretKey`), which are theirs to read.
-    otherSecure: fc.subarray(OTHER_KEYS),
-}).map(({ target, dask, metricsServer, autoscaling: scaling, jupyterPassword, secretEnv: secrets, other, fromEnv, secretEnvWhole, otherSecure }) => {
-    let autoscaling: Settings | undefined = scaling;
-    let secretEnv: Settings | undefined = secrets;
-    // Worker replicas only with the autoscaler off.
-    if (dask?.workers?.replicas !== undefined && autoscaling?.enabled !== false) {
-        autoscaling = { ...autoscaling, enabled: false };
-    }
-    // A Jupyter password and secret Jupyter variables only with Jupyter on.
-    if (dask?.jupyter?.enabled === false) {
-        jupyterPassword = undefined;
-        secretEnv = nonEmpty({ ...secretEnv, jupyter: undefined });
-    }
-    // A variable is set either in dask.workers.env or secretEnv.workers.
-    const plainEnv = dask?.workers?.env ?? {};
-    if (secretEnv?.workers !== undefined) {
-        secretEnv = { ...secretEnv, workers: Object.fromEntries(Object.entries(secretEnv.workers).filter(([name]) => !(name in plainEnv))) };
-    }
-    const settings = compact({ ...target.settings, dask, metricsServer, autoscaling, jupyterPassword, secretEnv });
-    const allOther = { ...other, ...target.other };
-    // The stack file: secrets encrypted, everything else plain; keys from an environment in neither list.
-    const stackFile: StackFileValues = { secure: [], plain: [] };
-    for (const [k, value] of [...Object.entries(settings).map(([k, v]): [string, unknown] => [`${PROJECT}:${k}`, v]), ...Object.entries(allOther)]) {
-        if (fromEnv.includes(k)) {
-            continue;
+const validCase: fc.Arbitrary<StackCase> = fc
+    .record({
+        target: targetPart,
+        dask: opt(dask),
+        metricsServer: opt(metricsServer),
+        autoscaling: opt(autoscaling),
+        jupyterPassword: opt(password),
+        secretEnv: opt(secretEnv),
+        other: otherNamespaces,
+        // Mostly all in the stack file; else some keys from an ESC environment.
+        fromEnv: fc.oneof({ arbitrary: fc.constant<string[]>([]), weight: 2 }, fc.subarray(ALL_KEYS)),
+        // `pulumi config set --secret secretEnv '{"workers": {...}}'`: one secure value for the whole setting.
+        secretEnvWhole: fc.boolean(),
+        // Secure settings of the AWS providers (`aws:secretKey`), which are theirs to read.
+        otherSecure: fc.subarray(OTHER_KEYS),
+    })
+    .map(({ target, dask, metricsServer, autoscaling: scaling, jupyterPassword, secretEnv: secrets, other, fromEnv, secretEnvWhole, otherSecure }) => {
+        let autoscaling: Settings | undefined = scaling;
+        let secretEnv: Settings | undefined = secrets;
+        // Worker replicas only with the autoscaler off.
+        if (dask?.workers?.replicas !== undefined && autoscaling?.enabled !== false) {
+            autoscaling = { ...autoscaling, enabled: false };
         }
-        if (k === `${PROJECT}:jupyterPassword` || (k === `${PROJECT}:secretEnv` && secretEnvWhole) || otherSecure.includes(k)) {
-            stackFile.secure.push(k);
-        } else {
-            (k === `${PROJECT}:secretEnv` ? stackFile.secure : stackFile.plain).push(...leaves(value, k));
+        // A Jupyter password and secret Jupyter variables only with Jupyter on.
+        if (dask?.jupyter?.enabled === false) {
+            jupyterPassword = undefined;
+            secretEnv = nonEmpty({ ...secretEnv, jupyter: undefined });
         }
-    }
-    return { settings, other: allOther, stackFile, fromEnv };
-});
+        // A variable is set either in dask.workers.env or secretEnv.workers.
+        const plainEnv = dask?.workers?.env ?? {};
+        if (secretEnv?.workers !== undefined) {
+            secretEnv = { ...secretEnv, workers: Object.fromEntries(Object.entries(secretEnv.workers).filter(([name]) => !(name in plainEnv))) };
+        }
+        const settings = compact({ ...target.settings, dask, metricsServer, autoscaling, jupyterPassword, secretEnv });
+        const allOther = { ...other, ...target.other };
+        // The stack file: secrets encrypted, everything else plain; keys from an environment in neither list.
+        const stackFile: StackFileValues = { secure: [], plain: [] };
+        for (const [k, value] of [...Object.entries(settings).map(([k, v]): [string, unknown] => [`${PROJECT}:${k}`, v]), ...Object.entries(allOther)]) {
+            if (fromEnv.includes(k)) {
+                continue;
+            }
+            if (k === `${PROJECT}:jupyterPassword` || (k === `${PROJECT}:secretEnv` && secretEnvWhole) || otherSecure.includes(k)) {
+                stackFile.secure.push(k);
+            } else {
+                (k === `${PROJECT}:secretEnv` ? stackFile.secure : stackFile.plain).push(...leaves(value, k));
+            }
+        }
+        return { settings, other: allOther, stackFile, fromEnv };
+    });
 
 // ---------------------------------------------------------------------------
 // Single mutations.
@@ -606,44 +675,101 @@ function setting(kind: string, p: Path, value: unknown, expect: string | string[
 
 type Kind = "object" | "record" | "int" | "string" | "bool" | "enum" | "quantity" | "strings" | "stringMap";
 
-const SERVICE: [string, Kind][] = [["", "object"], [".type", "enum"], [".loadBalancerSourceRanges", "strings"]];
-const RESOURCES: [string, Kind][] = ["", ".requests", ".limits"].flatMap((s): [string, Kind][] => s === ""
-    ? [["", "object"]]
-    : [[s, "object"], [`${s}.cpu`, "quantity"], [`${s}.memory`, "quantity"]]);
-const CHART: [string, Kind][] = [["", "object"], [".repository", "string"], [".version", "string"], [".path", "string"]];
+const SERVICE: [string, Kind][] = [
+    ["", "object"],
+    [".type", "enum"],
+    [".loadBalancerSourceRanges", "strings"],
+];
+const RESOURCES: [string, Kind][] = ["", ".requests", ".limits"].flatMap((s): [string, Kind][] =>
+    s === ""
+        ? [["", "object"]]
+        : [
+              [s, "object"],
+              [`${s}.cpu`, "quantity"],
+              [`${s}.memory`, "quantity"],
+          ],
+);
+const CHART: [string, Kind][] = [
+    ["", "object"],
+    [".repository", "string"],
+    [".version", "string"],
+    [".path", "string"],
+];
 const under = (prefix: string, fields: [string, Kind][]): [string, Kind][] => fields.map(([p, k]) => [prefix + p, k]);
 
 const FIELDS: [string, Kind][] = [
     ["target", "enum"],
-    ["kubeconfig", "object"], ["kubeconfig.kubeconfigPath", "string"], ["kubeconfig.context", "string"], ["kubeconfig.adoptExisting", "bool"],
-    ["eks", "object"], ["eks.kubernetesVersion", "string"], ["eks.instanceTypes", "strings"], ["eks.minNodes", "int"],
-    ["eks.desiredNodes", "int"], ["eks.maxNodes", "int"], ["eks.nodeDiskSizeGb", "int"], ["eks.vpcCidr", "string"],
-    ["eks.network", "object"], ["eks.network.vpcId", "string"], ["eks.network.publicSubnetIds", "strings"],
-    ["eks.network.privateSubnetIds", "strings"], ["eks.apiAccessCidrs", "strings"], ["eks.tags", "stringMap"], ["eks.adoptExisting", "bool"],
-    ["dask", "object"], ["dask.namespace", "string"], ["dask.createNamespace", "bool"], ["dask.fullname", "string"],
+    ["kubeconfig", "object"],
+    ["kubeconfig.kubeconfigPath", "string"],
+    ["kubeconfig.context", "string"],
+    ["kubeconfig.adoptExisting", "bool"],
+    ["eks", "object"],
+    ["eks.kubernetesVersion", "string"],
+    ["eks.instanceTypes", "strings"],
+    ["eks.minNodes", "int"],
+    ["eks.desiredNodes", "int"],
+    ["eks.maxNodes", "int"],
+    ["eks.nodeDiskSizeGb", "int"],
+    ["eks.vpcCidr", "string"],
+    ["eks.network", "object"],
+    ["eks.network.vpcId", "string"],
+    ["eks.network.publicSubnetIds", "strings"],
+    ["eks.network.privateSubnetIds", "strings"],
+    ["eks.apiAccessCidrs", "strings"],
+    ["eks.tags", "stringMap"],
+    ["eks.adoptExisting", "bool"],
+    ["dask", "object"],
+    ["dask.namespace", "string"],
+    ["dask.createNamespace", "bool"],
+    ["dask.fullname", "string"],
     ...under("dask.chart", CHART),
-    ["dask.image", "object"], ["dask.image.repository", "string"], ["dask.image.notebookRepository", "string"],
-    ["dask.image.tag", "string"], ["dask.image.entrypoints", "enum"],
-    ["dask.scheduler", "object"], ...under("dask.scheduler.service", SERVICE), ...under("dask.scheduler.resources", RESOURCES),
-    ["dask.workers", "object"], ["dask.workers.replicas", "int"], ...under("dask.workers.resources", RESOURCES),
-    ["dask.workers.threads", "int"], ["dask.workers.env", "stringMap"],
-    ["dask.packages", "object"], ["dask.packages.pip", "strings"], ["dask.packages.conda", "strings"],
-    ["dask.packages.condaChannels", "strings"], ["dask.packages.apt", "strings"],
-    ["dask.jupyter", "object"], ["dask.jupyter.enabled", "bool"], ...under("dask.jupyter.service", SERVICE),
-    ...under("dask.jupyter.resources", RESOURCES), ["dask.values", "record"],
+    ["dask.image", "object"],
+    ["dask.image.repository", "string"],
+    ["dask.image.notebookRepository", "string"],
+    ["dask.image.tag", "string"],
+    ["dask.image.entrypoints", "enum"],
+    ["dask.scheduler", "object"],
+    ...under("dask.scheduler.service", SERVICE),
+    ...under("dask.scheduler.resources", RESOURCES),
+    ["dask.workers", "object"],
+    ["dask.workers.replicas", "int"],
+    ...under("dask.workers.resources", RESOURCES),
+    ["dask.workers.threads", "int"],
+    ["dask.workers.env", "stringMap"],
+    ["dask.packages", "object"],
+    ["dask.packages.pip", "strings"],
+    ["dask.packages.conda", "strings"],
+    ["dask.packages.condaChannels", "strings"],
+    ["dask.packages.apt", "strings"],
+    ["dask.jupyter", "object"],
+    ["dask.jupyter.enabled", "bool"],
+    ...under("dask.jupyter.service", SERVICE),
+    ...under("dask.jupyter.resources", RESOURCES),
+    ["dask.values", "record"],
     ["jupyterPassword", "string"],
-    ["secretEnv", "object"], ["secretEnv.workers", "stringMap"], ["secretEnv.jupyter", "stringMap"],
-    ["metricsServer", "object"], ["metricsServer.mode", "enum"], ["metricsServer.namespace", "string"],
-    ["metricsServer.kubeletInsecureTls", "bool"], ...under("metricsServer.chart", CHART), ["metricsServer.values", "record"],
+    ["secretEnv", "object"],
+    ["secretEnv.workers", "stringMap"],
+    ["secretEnv.jupyter", "stringMap"],
+    ["metricsServer", "object"],
+    ["metricsServer.mode", "enum"],
+    ["metricsServer.namespace", "string"],
+    ["metricsServer.kubeletInsecureTls", "bool"],
+    ...under("metricsServer.chart", CHART),
+    ["metricsServer.values", "record"],
     // The autoscaler's settings, then the stack's own `enabled` (the order messages list them in).
-    ["autoscaling", "object"], ["autoscaling.minReplicas", "int"], ["autoscaling.maxReplicas", "int"],
-    ["autoscaling.targetCpuUtilization", "int"], ["autoscaling.scaleDown", "object"],
-    ["autoscaling.scaleDown.stabilizationWindowSeconds", "int"], ["autoscaling.scaleDown.podsPerPeriod", "int"],
-    ["autoscaling.scaleDown.periodSeconds", "int"], ["autoscaling.enabled", "bool"],
+    ["autoscaling", "object"],
+    ["autoscaling.minReplicas", "int"],
+    ["autoscaling.maxReplicas", "int"],
+    ["autoscaling.targetCpuUtilization", "int"],
+    ["autoscaling.scaleDown", "object"],
+    ["autoscaling.scaleDown.stabilizationWindowSeconds", "int"],
+    ["autoscaling.scaleDown.podsPerPeriod", "int"],
+    ["autoscaling.scaleDown.periodSeconds", "int"],
+    ["autoscaling.enabled", "bool"],
 ];
 
 const ENUMS: Record<string, string[]> = {
-    "target": ["eks", "minikube", "existing"],
+    target: ["eks", "minikube", "existing"],
     "dask.image.entrypoints": ["auto", "legacy", "subcommand"],
     "dask.scheduler.service.type": ["ClusterIP", "NodePort", "LoadBalancer"],
     "dask.jupyter.service.type": ["ClusterIP", "NodePort", "LoadBalancer"],
@@ -652,11 +778,18 @@ const ENUMS: Record<string, string[]> = {
 
 /** Whole numbers: [path, min, max] (WorkerAutoscaler.ts, eksTargetSettings.ts, daskClusterSettings.ts). */
 const WHOLE_NUMBERS: [string, number, number][] = [
-    ["dask.workers.replicas", 0, MAX_INT32], ["dask.workers.threads", 1, MAX_INT32],
-    ["autoscaling.minReplicas", 1, MAX_INT32], ["autoscaling.maxReplicas", 1, MAX_INT32], ["autoscaling.targetCpuUtilization", 1, 100],
-    ["autoscaling.scaleDown.stabilizationWindowSeconds", 0, 3600], ["autoscaling.scaleDown.podsPerPeriod", 1, MAX_INT32],
+    ["dask.workers.replicas", 0, MAX_INT32],
+    ["dask.workers.threads", 1, MAX_INT32],
+    ["autoscaling.minReplicas", 1, MAX_INT32],
+    ["autoscaling.maxReplicas", 1, MAX_INT32],
+    ["autoscaling.targetCpuUtilization", 1, 100],
+    ["autoscaling.scaleDown.stabilizationWindowSeconds", 0, 3600],
+    ["autoscaling.scaleDown.podsPerPeriod", 1, MAX_INT32],
     ["autoscaling.scaleDown.periodSeconds", 1, 1800],
-    ["eks.minNodes", 0, MAX_INT32], ["eks.desiredNodes", 0, MAX_INT32], ["eks.maxNodes", 1, MAX_INT32], ["eks.nodeDiskSizeGb", 20, 16384],
+    ["eks.minNodes", 0, MAX_INT32],
+    ["eks.desiredNodes", 0, MAX_INT32],
+    ["eks.maxNodes", 1, MAX_INT32],
+    ["eks.nodeDiskSizeGb", 20, 16384],
 ];
 
 /** Settings that only apply to (and are only checked for) one kind of target. */
@@ -677,8 +810,14 @@ const WRONG: Record<Kind, fc.Arbitrary<unknown>> = {
     record: fc.oneof(jsonScalar, fc.array(jsonScalar, { maxLength: 2 })),
     stringMap: fc.oneof(jsonScalar, fc.array(jsonScalar, { maxLength: 2 })),
     int: fc.oneof(fc.string({ maxLength: 6 }), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 }), fc.constant({})),
-    string: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null),
-        fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }), fc.constant({ a: "b" })),
+    string: fc.oneof(
+        fc.integer(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }),
+        fc.constant({ a: "b" }),
+    ),
     bool: fc.oneof(fc.constantFrom("true", "false", "yes", ""), fc.integer({ min: 0, max: 1 }), fc.constant(null), fc.constant([true])),
     enum: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.constant(["ClusterIP"])),
     // Numbers are quantities too (`cpu: 2`).
@@ -695,13 +834,21 @@ function wrongType(c: StackCase): fc.Arbitrary<Mutation> {
         if (kind === "strings") {
             // An item that is not a string.
             const items = (get(c, at) as unknown[] | undefined)?.length ?? 0;
-            return fc.oneof(whole, fc.tuple(fc.nat({ max: items }), fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.constant({})))
-                .map(([i, v]) => setting("wrong item type", [...at, i], v)));
+            return fc.oneof(
+                whole,
+                fc
+                    .tuple(fc.nat({ max: items }), fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.constant({})))
+                    .map(([i, v]) => setting("wrong item type", [...at, i], v)),
+            );
         }
         if (kind === "stringMap") {
             // An entry that is not a string (numbers and booleans may be coerced).
-            return fc.oneof(whole, fc.tuple(matching(ENV_NAME), fc.oneof(fc.constant(null), fc.constant([]), fc.constant({ a: "b" })))
-                .map(([name, v]) => setting("wrong entry type", [...at, name], v)));
+            return fc.oneof(
+                whole,
+                fc
+                    .tuple(matching(ENV_NAME), fc.oneof(fc.constant(null), fc.constant([]), fc.constant({ a: "b" })))
+                    .map(([name, v]) => setting("wrong entry type", [...at, name], v)),
+            );
         }
         return whole;
     });
@@ -710,66 +857,99 @@ function wrongType(c: StackCase): fc.Arbitrary<Mutation> {
 /** A top-level object setting whose text is no JSON object; or the target as any other text. */
 function wrongTopLevelText(c: StackCase): fc.Arbitrary<Mutation> {
     const keys = ["dask", "metricsServer", "autoscaling", "secretEnv", c.settings.target === "eks" ? "eks" : "kubeconfig"];
-    const notAnObject = fc.oneof(fc.string(), jsonScalar.map((v) => JSON.stringify(v)), fc.constant("[]"), fc.constant("[1, 2]"))
-        .filter((t) => { const v = asPulumiValue(t); return v === null || typeof v !== "object" || Array.isArray(v); });
-    const notATarget = fc.oneof(fc.string(), fc.constantFrom("EKS", "Minikube", "eks ", "kind", "gke", "\"kind\"", "1", "true", "null"))
+    const notAnObject = fc
+        .oneof(
+            fc.string(),
+            jsonScalar.map((v) => JSON.stringify(v)),
+            fc.constant("[]"),
+            fc.constant("[1, 2]"),
+        )
+        .filter((t) => {
+            const v = asPulumiValue(t);
+            return v === null || typeof v !== "object" || Array.isArray(v);
+        });
+    const notATarget = fc
+        .oneof(fc.string(), fc.constantFrom("EKS", "Minikube", "eks ", "kind", "gke", '"kind"', "1", "true", "null"))
         .filter((t) => !ENUMS.target.includes(asPulumiValue(t) as string));
     return fc.oneof(
-        fc.tuple(fc.constantFrom(...keys), notAnObject).map(([k, text]): Mutation =>
-            ({ kind: "top-level text", edit: { raw: `${PROJECT}:${k}`, text }, expect: named([k], asPulumiValue(text)) })),
-        notATarget.map((text): Mutation =>
-            ({ kind: "target", edit: { raw: `${PROJECT}:target`, text }, expect: `${named(["target"], asPulumiValue(text))} must be one of` })),
+        fc
+            .tuple(fc.constantFrom(...keys), notAnObject)
+            .map(([k, text]): Mutation => ({ kind: "top-level text", edit: { raw: `${PROJECT}:${k}`, text }, expect: named([k], asPulumiValue(text)) })),
+        notATarget.map((text): Mutation => ({
+            kind: "target",
+            edit: { raw: `${PROJECT}:target`, text },
+            expect: `${named(["target"], asPulumiValue(text))} must be one of`,
+        })),
         fc.constant<Mutation>({ kind: "no target", edit: { raw: `${PROJECT}:target`, text: undefined }, expect: `${PROJECT}:target (unset) must be one of` }),
     );
 }
 
 function typo(word: string): fc.Arbitrary<string> {
-    return fc.tuple(fc.nat({ max: word.length - 1 }), fc.constantFrom("drop", "double", "case", "plural")).map(([i, how]) => ({
-        drop: word.slice(0, i) + word.slice(i + 1),
-        double: word.slice(0, i) + word[i] + word.slice(i),
-        case: word.slice(0, i) + (word[i] === word[i].toUpperCase() ? word[i].toLowerCase() : word[i].toUpperCase()) + word.slice(i + 1),
-        plural: `${word}s`,
-    }[how]!));
+    return fc.tuple(fc.nat({ max: word.length - 1 }), fc.constantFrom("drop", "double", "case", "plural")).map(
+        ([i, how]) =>
+            ({
+                drop: word.slice(0, i) + word.slice(i + 1),
+                double: word.slice(0, i) + word[i] + word.slice(i),
+                case: word.slice(0, i) + (word[i] === word[i].toUpperCase() ? word[i].toLowerCase() : word[i].toUpperCase()) + word.slice(i + 1),
+                plural: `${word}s`,
+            })[how]!,
+    );
 }
 
 function unknownKey(c: StackCase): fc.Arbitrary<Mutation> {
     const objects = Object.keys(OBJECT_KEYS).filter((p) => p === "" || applies(c, p));
     return fc.constantFrom(...objects).chain((p) => {
         const known = OBJECT_KEYS[p];
-        const name = fc.oneof(
-            matching(/^[A-Za-z][A-Za-z0-9_]{0,15}$/),
-            // `daskk8s:__proto__` too (it once replaced the loader's input prototype, its members acting as settings).
-            fc.constantFrom("constructor", "toString", "hasOwnProperty", "valueOf", "__proto__"),
-            fc.constantFrom(...known).chain(typo),
-        ).filter((n) => n.length > 0 && !known.includes(n));
+        const name = fc
+            .oneof(
+                matching(/^[A-Za-z][A-Za-z0-9_]{0,15}$/),
+                // `daskk8s:__proto__` too (it once replaced the loader's input prototype, its members acting as settings).
+                fc.constantFrom("constructor", "toString", "hasOwnProperty", "valueOf", "__proto__"),
+                fc.constantFrom(...known).chain(typo),
+            )
+            .filter((n) => n.length > 0 && !known.includes(n));
         const at = p === "" ? [] : dotted(p);
         // `(set)`, never the value: the same under a secret key.
-        return fc.tuple(name, fc.jsonValue({ maxDepth: 1 })).map(([n, v]): Mutation =>
-            ({ ...setting("unknown key", [...at, n], v, `${key([...at, n])} (set) is not a known setting (known here: ${known.join(", ")})`), literal: true }));
+        return fc.tuple(name, fc.jsonValue({ maxDepth: 1 })).map(([n, v]): Mutation => ({
+            ...setting("unknown key", [...at, n], v, `${key([...at, n])} (set) is not a known setting (known here: ${known.join(", ")})`),
+            literal: true,
+        }));
     });
 }
 
 function enumValue(c: StackCase): fc.Arbitrary<Mutation> {
     const fields = Object.keys(ENUMS).filter((p) => p !== "target" && applies(c, p));
-    return fc.constantFrom(...fields).chain((p) => fc.oneof(
-        fc.string(),
-        fc.constantFrom(...ENUMS[p]).map((v) => v.toLowerCase()),
-        fc.constantFrom(...ENUMS[p]).map((v) => v.toUpperCase()),
-        fc.constantFrom(...ENUMS[p]).map((v) => `${v} `),
-    ).filter((v) => !ENUMS[p].includes(v)).map((v) => setting("enum", dotted(p), v, `${named(dotted(p), v)} must be one of`)));
+    return fc.constantFrom(...fields).chain((p) =>
+        fc
+            .oneof(
+                fc.string(),
+                fc.constantFrom(...ENUMS[p]).map((v) => v.toLowerCase()),
+                fc.constantFrom(...ENUMS[p]).map((v) => v.toUpperCase()),
+                fc.constantFrom(...ENUMS[p]).map((v) => `${v} `),
+            )
+            .filter((v) => !ENUMS[p].includes(v))
+            .map((v) => setting("enum", dotted(p), v, `${named(dotted(p), v)} must be one of`)),
+    );
 }
 
 function wholeNumberOutOfRange(c: StackCase): fc.Arbitrary<Mutation> {
-    return fc.constantFrom(...WHOLE_NUMBERS.filter(([p]) => applies(c, p))).chain(([p, min, max]) => fc.oneof(
-        fc.constantFrom(min - 1, max + 1, MAX_INT32 + 1, 2 ** 32, Number.MAX_SAFE_INTEGER + 1, 1e21, -1e21),
-        fc.integer({ min: Number.MIN_SAFE_INTEGER, max: min - 1 }),
-        fc.integer({ min: max + 1, max: Number.MAX_SAFE_INTEGER }),
-    ).map((v) => setting("out of range", dotted(p), v)));
+    return fc
+        .constantFrom(...WHOLE_NUMBERS.filter(([p]) => applies(c, p)))
+        .chain(([p, min, max]) =>
+            fc
+                .oneof(
+                    fc.constantFrom(min - 1, max + 1, MAX_INT32 + 1, 2 ** 32, Number.MAX_SAFE_INTEGER + 1, 1e21, -1e21),
+                    fc.integer({ min: Number.MIN_SAFE_INTEGER, max: min - 1 }),
+                    fc.integer({ min: max + 1, max: Number.MAX_SAFE_INTEGER }),
+                )
+                .map((v) => setting("out of range", dotted(p), v)),
+        );
 }
 
 function notAWholeNumber(c: StackCase): fc.Arbitrary<Mutation> {
-    return fc.constantFrom(...WHOLE_NUMBERS.filter(([p]) => applies(c, p))).chain(([p]) =>
-        fc.double({ noInteger: true, noNaN: true, noDefaultInfinity: true }).map((v) => setting("not whole", dotted(p), v)));
+    return fc
+        .constantFrom(...WHOLE_NUMBERS.filter(([p]) => applies(c, p)))
+        .chain(([p]) => fc.double({ noInteger: true, noNaN: true, noDefaultInfinity: true }).map((v) => setting("not whole", dotted(p), v)));
 }
 
 // --- CIDR blocks
@@ -785,8 +965,13 @@ const malformedCidr = fc.oneof(
     fc.oneof(fc.ipV4(), fc.ipV6()),
     fc.oneof(fc.ipV4(), fc.ipV6()).map((a) => `${a}/`),
     fc.tuple(fc.ipV4(), fc.constantFrom("+", "-"), fc.integer({ min: 0, max: 32 })).map(([a, s, p]) => `${a}/${s}${p}`),
-    fc.tuple(fc.nat({ max: 3 }), fc.integer({ min: 256, max: 999 }), fc.ipV4(), fc.integer({ min: 0, max: 32 }))
-        .map(([i, bad, a, p]) => `${a.split(".").map((o, j) => (j === i ? String(bad) : o)).join(".")}/${p}`),
+    fc.tuple(fc.nat({ max: 3 }), fc.integer({ min: 256, max: 999 }), fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(
+        ([i, bad, a, p]) =>
+            `${a
+                .split(".")
+                .map((o, j) => (j === i ? String(bad) : o))
+                .join(".")}/${p}`,
+    ),
     fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([a, p]) => `${a.split(".").slice(0, 3).join(".")}/${p}`),
     // Not here: space padding and leading zeros ("010.0.0.0/8"), which the loader refuses but the
     // Kubernetes API may accept for source ranges (it parses them "sloppily").
@@ -801,21 +986,29 @@ function cidrs(c: StackCase): fc.Arbitrary<Mutation>[] {
         const ranges: string[] | undefined = get(c, [...service, "loadBalancerSourceRanges"]);
         const expect = (i: number, v: string) => `${named([...service, "loadBalancerSourceRanges", i], v)} must be a CIDR block`;
         if (ranges !== undefined) {
-            out.push(fc.tuple(fc.nat({ max: ranges.length }), malformedCidr).map(([i, v]) =>
-                setting("source range", [...service, "loadBalancerSourceRanges", i], v, expect(i, v))));
+            out.push(
+                fc
+                    .tuple(fc.nat({ max: ranges.length }), malformedCidr)
+                    .map(([i, v]) => setting("source range", [...service, "loadBalancerSourceRanges", i], v, expect(i, v))),
+            );
         } else {
             // A LoadBalancer whose ranges hold one bad block among good ones.
-            out.push(fc.tuple(fc.array(cidr, { maxLength: 2 }), fc.nat(), malformedCidr).map(([good, n, v]) => {
-                const i = n % (good.length + 1);
-                const list = [...good.slice(0, i), v, ...good.slice(i)];
-                return setting("source range", service, { type: "LoadBalancer", loadBalancerSourceRanges: list }, expect(i, v));
-            }));
+            out.push(
+                fc.tuple(fc.array(cidr, { maxLength: 2 }), fc.nat(), malformedCidr).map(([good, n, v]) => {
+                    const i = n % (good.length + 1);
+                    const list = [...good.slice(0, i), v, ...good.slice(i)];
+                    return setting("source range", service, { type: "LoadBalancer", loadBalancerSourceRanges: list }, expect(i, v));
+                }),
+            );
         }
     }
     if (c.settings.target === "eks") {
         const api: string[] = get(c, ["eks", "apiAccessCidrs"]) ?? [];
-        out.push(fc.tuple(fc.nat({ max: api.length }), fc.oneof(malformedCidr, cidrV6)).map(([i, v]) =>
-            setting("API CIDR", ["eks", "apiAccessCidrs", i], v, `${named(["eks", "apiAccessCidrs", i], v)} must be an IPv4 CIDR block`)));
+        out.push(
+            fc
+                .tuple(fc.nat({ max: api.length }), fc.oneof(malformedCidr, cidrV6))
+                .map(([i, v]) => setting("API CIDR", ["eks", "apiAccessCidrs", i], v, `${named(["eks", "apiAccessCidrs", i], v)} must be an IPv4 CIDR block`)),
+        );
         out.push(fc.oneof(malformedCidr, cidrV6, cidrV4(0, 15), cidrV4(29, 32)).map((v) => setting("VPC CIDR", ["eks", "vpcCidr"], v)));
     }
     return out;
@@ -828,20 +1021,26 @@ const notADnsLabel = fc.oneof(
     fc.constant(""),
     label.map((l) => `${l}-`),
     label.map((l) => `-${l}`),
-    fc.tuple(label, fc.nat(), fc.constantFrom("_", ".", "A", "Z", " ", "é", "/", ":")).map(([l, i, ch]) => l.slice(0, i % (l.length + 1)) + ch + l.slice(i % (l.length + 1))),
+    fc
+        .tuple(label, fc.nat(), fc.constantFrom("_", ".", "A", "Z", " ", "é", "/", ":"))
+        .map(([l, i, ch]) => l.slice(0, i % (l.length + 1)) + ch + l.slice(i % (l.length + 1))),
     matching(/^[a-z0-9]{64,80}$/),
 );
 
 function names(c: StackCase): fc.Arbitrary<Mutation>[] {
     const out = [
-        fc.tuple(fc.constantFrom(["dask", "namespace"], ["dask", "fullname"], ["metricsServer", "namespace"]), notADnsLabel)
+        fc
+            .tuple(fc.constantFrom(["dask", "namespace"], ["dask", "fullname"], ["metricsServer", "namespace"]), notADnsLabel)
             .map(([p, v]) => setting("not a DNS label", p, v, `${named(p, v)} must be a DNS-1123 label`)),
         // Valid as a namespace, too long for a fullname that gets "-scheduler" appended.
         matching(/^[a-z0-9]{54,63}$/).map((v) => setting("long fullname", ["dask", "fullname"], v)),
     ];
     if (get(c, ["dask", "createNamespace"]) !== false) {
-        out.push(fc.constantFrom(...CLUSTER_NAMESPACES).map((v) =>
-            setting("cluster namespace", ["dask", "namespace"], v, `${named(["dask", "namespace"], v)} is a namespace every cluster has`)));
+        out.push(
+            fc
+                .constantFrom(...CLUSTER_NAMESPACES)
+                .map((v) => setting("cluster namespace", ["dask", "namespace"], v, `${named(["dask", "namespace"], v)} is a namespace every cluster has`)),
+        );
     }
     return out;
 }
@@ -850,16 +1049,44 @@ function names(c: StackCase): fc.Arbitrary<Mutation>[] {
 
 const ROLES = ["scheduler", "workers", "jupyter"];
 const malformedQuantity = fc.oneof(
-    fc.constantFrom("", "abc", "1.5.2", "1 Gi", "1gi", "1KB", "1K", "e3", "1e", "1Mi5", "--1", "1,5", "0x10", "Infinity", "NaN",
-        "1mi", "1ki", "1 m", ".", "1e+", "Gi", "1/2", "½"),
+    fc.constantFrom(
+        "",
+        "abc",
+        "1.5.2",
+        "1 Gi",
+        "1gi",
+        "1KB",
+        "1K",
+        "e3",
+        "1e",
+        "1Mi5",
+        "--1",
+        "1,5",
+        "0x10",
+        "Infinity",
+        "NaN",
+        "1mi",
+        "1ki",
+        "1 m",
+        ".",
+        "1e+",
+        "Gi",
+        "1/2",
+        "½",
+    ),
     fc.tuple(quantityText, fc.constantFrom("B", "x", "%", "/", "K", "b", "!", " x", " 1")).map(([q, tail]) => q + tail),
     quantityText.filter((q) => exact(q).n > 0n).map((q) => `-${q}`),
 );
 
 function quantities(c: StackCase): fc.Arbitrary<Mutation>[] {
     const out: fc.Arbitrary<Mutation>[] = [
-        fc.tuple(fc.constantFrom(...ROLES), fc.constantFrom("requests", "limits"), fc.constantFrom("cpu", "memory"),
-            fc.oneof(malformedQuantity, fc.double({ max: -Number.MIN_VALUE, noNaN: true, noDefaultInfinity: true })))
+        fc
+            .tuple(
+                fc.constantFrom(...ROLES),
+                fc.constantFrom("requests", "limits"),
+                fc.constantFrom("cpu", "memory"),
+                fc.oneof(malformedQuantity, fc.double({ max: -Number.MIN_VALUE, noNaN: true, noDefaultInfinity: true })),
+            )
             .map(([role, kind, name, v]) => {
                 const p = ["dask", role, "resources", kind, name];
                 // The settings schema reads a number as its text (asText in components/common/settings.ts), and shows it as written.
@@ -870,24 +1097,26 @@ function quantities(c: StackCase): fc.Arbitrary<Mutation>[] {
             return setting("zero CPU request", p, v, `${named(p, String(v))} must be above 0`);
         }),
     ];
-    const aboveLimits = ROLES.flatMap((role) => ["cpu", "memory"].flatMap((name) => {
-        const limit: string | number | undefined = get(c, ["dask", role, "resources", "limits", name]);
-        if (limit === undefined) {
-            return [];
-        }
-        // Twice the limit, plus one: above it however the values are rounded; but no quantity
-        // above 2^63-1 (then not a quantity at all), and none when the limit is that already.
-        const { n, d } = exact(String(limit));
-        const ceiling = (n + d - 1n) / d;
-        const MAX_QUANTITY = 2n ** 63n - 1n;
-        if (ceiling >= MAX_QUANTITY) {
-            return [];
-        }
-        const twice = ceiling * 2n + 1n;
-        const above = String(twice <= MAX_QUANTITY ? twice : MAX_QUANTITY);
-        const p = ["dask", role, "resources", "requests", name];
-        return [setting("request above limit", p, above, `${named(p, above)} must not exceed ${key(["dask", role, "resources", "limits", name])}`)];
-    }));
+    const aboveLimits = ROLES.flatMap((role) =>
+        ["cpu", "memory"].flatMap((name) => {
+            const limit: string | number | undefined = get(c, ["dask", role, "resources", "limits", name]);
+            if (limit === undefined) {
+                return [];
+            }
+            // Twice the limit, plus one: above it however the values are rounded; but no quantity
+            // above 2^63-1 (then not a quantity at all), and none when the limit is that already.
+            const { n, d } = exact(String(limit));
+            const ceiling = (n + d - 1n) / d;
+            const MAX_QUANTITY = 2n ** 63n - 1n;
+            if (ceiling >= MAX_QUANTITY) {
+                return [];
+            }
+            const twice = ceiling * 2n + 1n;
+            const above = String(twice <= MAX_QUANTITY ? twice : MAX_QUANTITY);
+            const p = ["dask", role, "resources", "requests", name];
+            return [setting("request above limit", p, above, `${named(p, above)} must not exceed ${key(["dask", role, "resources", "limits", name])}`)];
+        }),
+    );
     if (aboveLimits.length > 0) {
         out.push(fc.constantFrom(...aboveLimits));
     }
@@ -896,23 +1125,42 @@ function quantities(c: StackCase): fc.Arbitrary<Mutation>[] {
 
 // --- Image, chart, packages
 
-const imageTagWithBadChar = fc.tuple(anyTag, fc.nat(), fc.constantFrom(":", "/", " ", "@", "+", "~", "!"))
+const imageTagWithBadChar = fc
+    .tuple(anyTag, fc.nat(), fc.constantFrom(":", "/", " ", "@", "+", "~", "!"))
     .map(([t, i, ch]) => t.slice(0, i % (t.length + 1)) + ch + t.slice(i % (t.length + 1)));
 
 function images(c: StackCase): fc.Arbitrary<Mutation>[] {
     const tag = ["dask", "image", "tag"];
     const out = [
-        fc.oneof(
-            fc.constantFrom("", "latest", "-1", ".hidden"),
-            imageTagWithBadChar,
-            matching(/^[A-Za-z0-9_.-]{129,140}$/).map((t) => `a${t}`),
-        ).map((v) => setting("bad tag", tag, v)),
-        fc.tuple(fc.constantFrom(["dask", "image", "repository"], ["dask", "image", "notebookRepository"]), fc.oneof(
-            fc.constantFrom("", "Dask", "ghcr.io/Dask/dask", "ghcr.io/dask/dask:2024.1.0", "ghcr.io/dask/dask@sha256:abc", "/dask", "dask/",
-                "https://ghcr.io/dask/dask", "dask//dask", "dask-", "_dask"),
-            // Digits too: "dask:2024" is a name and a tag, not a registry host:port (which once passed).
-            fc.tuple(matching(IMAGE_REPOSITORY), anyTag).map(([r, t]) => `${r}:${t}`),
-        )).map(([p, v]) => setting("bad repository", p, v, `${named(p, v)} must be an image repository`)),
+        fc
+            .oneof(
+                fc.constantFrom("", "latest", "-1", ".hidden"),
+                imageTagWithBadChar,
+                matching(/^[A-Za-z0-9_.-]{129,140}$/).map((t) => `a${t}`),
+            )
+            .map((v) => setting("bad tag", tag, v)),
+        fc
+            .tuple(
+                fc.constantFrom(["dask", "image", "repository"], ["dask", "image", "notebookRepository"]),
+                fc.oneof(
+                    fc.constantFrom(
+                        "",
+                        "Dask",
+                        "ghcr.io/Dask/dask",
+                        "ghcr.io/dask/dask:2024.1.0",
+                        "ghcr.io/dask/dask@sha256:abc",
+                        "/dask",
+                        "dask/",
+                        "https://ghcr.io/dask/dask",
+                        "dask//dask",
+                        "dask-",
+                        "_dask",
+                    ),
+                    // Digits too: "dask:2024" is a name and a tag, not a registry host:port (which once passed).
+                    fc.tuple(matching(IMAGE_REPOSITORY), anyTag).map(([r, t]) => `${r}:${t}`),
+                ),
+            )
+            .map(([p, v]) => setting("bad repository", p, v, `${named(p, v)} must be an image repository`)),
     ];
     const entrypoints = get(c, ["dask", "image", "entrypoints"]);
     if (entrypoints === undefined || entrypoints === "auto") {
@@ -923,37 +1171,72 @@ function images(c: StackCase): fc.Arbitrary<Mutation>[] {
 
 function charts(c: StackCase): fc.Arbitrary<Mutation>[] {
     const out: fc.Arbitrary<Mutation>[] = [];
-    for (const owner of [["dask", "chart"], ["metricsServer", "chart"]]) {
+    for (const owner of [
+        ["dask", "chart"],
+        ["metricsServer", "chart"],
+    ]) {
         if (get(c, [...owner, "path"]) === undefined) {
-            out.push(fc.constantFrom("helm.dask.org", "ftp://example.com", "https://", "https:// x", "git@github.com:dask/helm-chart", "", "file:///tmp/chart")
-                .map((v) => setting("chart repository", [...owner, "repository"], v, `${named([...owner, "repository"], v)} must be an http(s):// or oci:// URL`)));
-            out.push(fc.constantFrom("^1.2.3", "1.2", "~1.2.3", "1.2.x", ">=1.0.0", "latest", "", "1.2.3 ", "v1", "1.2.3-")
-                .map((v) => setting("chart version", [...owner, "version"], v, `${named([...owner, "version"], v)} must be an exact chart version`)));
+            out.push(
+                fc
+                    .constantFrom("helm.dask.org", "ftp://example.com", "https://", "https:// x", "git@github.com:dask/helm-chart", "", "file:///tmp/chart")
+                    .map((v) =>
+                        setting("chart repository", [...owner, "repository"], v, `${named([...owner, "repository"], v)} must be an http(s):// or oci:// URL`),
+                    ),
+            );
+            out.push(
+                fc
+                    .constantFrom("^1.2.3", "1.2", "~1.2.3", "1.2.x", ">=1.0.0", "latest", "", "1.2.3 ", "v1", "1.2.3-")
+                    .map((v) => setting("chart version", [...owner, "version"], v, `${named([...owner, "version"], v)} must be an exact chart version`)),
+            );
         }
-        out.push(fc.oneof(matching(/^[a-z0-9]{1,8}$/).map((s) => path.join(dir, `missing-${s}.tgz`)), fc.constant(notAChart))
-            .map((v) => setting("chart path", [...owner, "path"], v)));
+        out.push(
+            fc
+                .oneof(
+                    matching(/^[a-z0-9]{1,8}$/).map((s) => path.join(dir, `missing-${s}.tgz`)),
+                    fc.constant(notAChart),
+                )
+                .map((v) => setting("chart path", [...owner, "path"], v)),
+        );
     }
     return out;
 }
 
-const PACKAGE_LISTS: [string, RegExp][] = [["pip", PIP_SPEC], ["conda", CONDA_SPEC], ["condaChannels", CONDA_CHANNEL], ["apt", APT_SPEC]];
+const PACKAGE_LISTS: [string, RegExp][] = [
+    ["pip", PIP_SPEC],
+    ["conda", CONDA_SPEC],
+    ["condaChannels", CONDA_CHANNEL],
+    ["apt", APT_SPEC],
+];
 
 function packageLists(c: StackCase): fc.Arbitrary<Mutation>[] {
-    const out = [fc.constantFrom(...PACKAGE_LISTS).chain(([list, pattern]) => {
-        const p = ["dask", "packages", list];
-        const items = (get(c, p) as string[] | undefined)?.length ?? 0;
-        const bad = fc.oneof(
-            fc.constant(""),
-            matching(pattern).map((s) => `-${s}`),
-            fc.tuple(matching(pattern), fc.nat(), fc.constantFrom(" ", ";", "'", "\"", "|", "&", "$", "`", "\t", "(", ")", "\n"))
-                .map(([s, i, ch]) => s.slice(0, i % (s.length + 1)) + ch + s.slice(i % (s.length + 1))),
-            ...(list === "apt" ? [fc.constantFrom("Graphviz", "libX11-dev", "graphviz=")] : []),
-        );
-        return fc.tuple(fc.nat({ max: items }), bad).map(([i, v]) => setting("bad package", [...p, i], v, `${named([...p, i], v)} must be a`));
-    })];
+    const out = [
+        fc.constantFrom(...PACKAGE_LISTS).chain(([list, pattern]) => {
+            const p = ["dask", "packages", list];
+            const items = (get(c, p) as string[] | undefined)?.length ?? 0;
+            const bad = fc.oneof(
+                fc.constant(""),
+                matching(pattern).map((s) => `-${s}`),
+                fc
+                    .tuple(matching(pattern), fc.nat(), fc.constantFrom(" ", ";", "'", '"', "|", "&", "$", "`", "\t", "(", ")", "\n"))
+                    .map(([s, i, ch]) => s.slice(0, i % (s.length + 1)) + ch + s.slice(i % (s.length + 1))),
+                ...(list === "apt" ? [fc.constantFrom("Graphviz", "libX11-dev", "graphviz=")] : []),
+            );
+            return fc.tuple(fc.nat({ max: items }), bad).map(([i, v]) => setting("bad package", [...p, i], v, `${named([...p, i], v)} must be a`));
+        }),
+    ];
     if (!get(c, ["dask", "packages", "conda"])?.length) {
-        out.push(fc.array(matching(CONDA_CHANNEL), { minLength: 1, maxLength: 2 }).map((v) =>
-            setting("channels without conda", ["dask", "packages", "condaChannels"], v, `${named(["dask", "packages", "condaChannels"], v)} only applies with`)));
+        out.push(
+            fc
+                .array(matching(CONDA_CHANNEL), { minLength: 1, maxLength: 2 })
+                .map((v) =>
+                    setting(
+                        "channels without conda",
+                        ["dask", "packages", "condaChannels"],
+                        v,
+                        `${named(["dask", "packages", "condaChannels"], v)} only applies with`,
+                    ),
+                ),
+        );
     }
     return out;
 }
@@ -966,15 +1249,27 @@ function services(c: StackCase): fc.Arbitrary<Mutation>[] {
         const service = ["dask", role, "service"];
         const ranges = [...service, "loadBalancerSourceRanges"];
         if (get(c, [...service, "type"]) !== "LoadBalancer") {
-            out.push(fc.constant(setting("LoadBalancer without ranges", [...service, "type"], "LoadBalancer", `${key(ranges)} (unset) must list the CIDR blocks`)));
+            out.push(
+                fc.constant(setting("LoadBalancer without ranges", [...service, "type"], "LoadBalancer", `${key(ranges)} (unset) must list the CIDR blocks`)),
+            );
             out.push(fc.array(cidr, { maxLength: 3 }).map((v) => setting("ranges without LoadBalancer", ranges, v, `${named(ranges, v)} only applies when`)));
         } else {
             out.push(fc.constant(setting("LoadBalancer with no ranges", ranges, [], `${named(ranges, [])} must list the CIDR blocks`)));
         }
     }
     if (get(c, ["dask", "jupyter", "enabled"]) === false) {
-        out.push(fc.constantFrom("ClusterIP", "NodePort").map((type) =>
-            setting("service of a disabled Jupyter", ["dask", "jupyter", "service"], { type }, `${named(["dask", "jupyter", "enabled"], false)} is false, yet`)));
+        out.push(
+            fc
+                .constantFrom("ClusterIP", "NodePort")
+                .map((type) =>
+                    setting(
+                        "service of a disabled Jupyter",
+                        ["dask", "jupyter", "service"],
+                        { type },
+                        `${named(["dask", "jupyter", "enabled"], false)} is false, yet`,
+                    ),
+                ),
+        );
     }
     return out;
 }
@@ -982,15 +1277,25 @@ function services(c: StackCase): fc.Arbitrary<Mutation>[] {
 function workers(c: StackCase): fc.Arbitrary<Mutation>[] {
     const env = ["dask", "workers", "env"];
     const out = [
-        fc.tuple(fc.oneof(fc.constantFrom("", "1A", "A-B", "A.B", "A B", "Ä"), matching(/^[0-9][A-Za-z0-9_]{0,8}$/)), fc.string({ maxLength: 6 }))
+        fc
+            .tuple(fc.oneof(fc.constantFrom("", "1A", "A-B", "A.B", "A B", "Ä"), matching(/^[0-9][A-Za-z0-9_]{0,8}$/)), fc.string({ maxLength: 6 }))
             .map(([name, v]) => setting("bad env name", [...env, name], v, `${named([...env, name], name)} must be an environment variable name`)),
         // Set from dask.packages, or by the component itself.
-        fc.tuple(fc.constantFrom(...RESERVED_ENV), fc.string({ maxLength: 10 }))
+        fc
+            .tuple(fc.constantFrom(...RESERVED_ENV), fc.string({ maxLength: 10 }))
             .map(([name, v]) => setting("reserved env", [...env, name], v, `${named([...env, name], v)} is set `)),
     ];
     if (get(c, ["autoscaling", "enabled"]) !== false) {
-        out.push(count(0).map((v) => setting("replicas while autoscaled", ["dask", "workers", "replicas"], v,
-            `${named(["dask", "workers", "replicas"], v)} has no effect while ${key(["autoscaling", "enabled"])} is set: the autoscaler owns the worker count`)));
+        out.push(
+            count(0).map((v) =>
+                setting(
+                    "replicas while autoscaled",
+                    ["dask", "workers", "replicas"],
+                    v,
+                    `${named(["dask", "workers", "replicas"], v)} has no effect while ${key(["autoscaling", "enabled"])} is set: the autoscaler owns the worker count`,
+                ),
+            ),
+        );
     }
     return out;
 }
@@ -1000,8 +1305,16 @@ function autoscalers(c: StackCase): fc.Arbitrary<Mutation>[] {
     const max: number = get(c, ["autoscaling", "maxReplicas"]) ?? 3;
     // Checked only while autoscaling is on (turned off, min may exceed max: see validCase).
     if (max < MAX_INT32 && get(c, ["autoscaling", "enabled"]) !== false) {
-        out.push(count(max + 1).map((v) => setting("min above max", ["autoscaling", "minReplicas"], v,
-            `${named(["autoscaling", "minReplicas"], v)} must not exceed ${key(["autoscaling", "maxReplicas"])}`)));
+        out.push(
+            count(max + 1).map((v) =>
+                setting(
+                    "min above max",
+                    ["autoscaling", "minReplicas"],
+                    v,
+                    `${named(["autoscaling", "minReplicas"], v)} must not exceed ${key(["autoscaling", "maxReplicas"])}`,
+                ),
+            ),
+        );
     }
     return out;
 }
@@ -1012,9 +1325,18 @@ function metricsServers(c: StackCase): fc.Arbitrary<Mutation>[] {
     }
     const rule = `only applies when ${key(["metricsServer", "mode"])} is "chart"`;
     return [
-        fc.boolean().map((v) => setting("chart setting without the chart", ["metricsServer", "kubeletInsecureTls"], v,
-            `${named(["metricsServer", "kubeletInsecureTls"], v)} ${rule}`)),
-        fc.constantFrom<[string, unknown]>(["namespace", "monitoring"], ["chart", { version: "3.13.1" }], ["values", {}])
+        fc
+            .boolean()
+            .map((v) =>
+                setting(
+                    "chart setting without the chart",
+                    ["metricsServer", "kubeletInsecureTls"],
+                    v,
+                    `${named(["metricsServer", "kubeletInsecureTls"], v)} ${rule}`,
+                ),
+            ),
+        fc
+            .constantFrom<[string, unknown]>(["namespace", "monitoring"], ["chart", { version: "3.13.1" }], ["values", {}])
             .map(([k, v]) => setting("chart setting without the chart", ["metricsServer", k], v, `${key(["metricsServer", k])} (set) ${rule}`)),
     ];
 }
@@ -1023,41 +1345,101 @@ function targets(c: StackCase): fc.Arbitrary<Mutation>[] {
     if (c.settings.target === "eks") {
         const out: fc.Arbitrary<Mutation>[] = [
             fc.constant<Mutation>({ kind: "no region", edit: { raw: "aws:region", text: undefined }, expect: "aws:region (unset) is required for target eks" }),
-            fc.constantFrom({}, { context: "minikube" }).map((v) => setting("kubeconfig with eks", ["kubeconfig"], v, `${PROJECT}:kubeconfig (set) only applies to targets minikube and existing`)),
-            fc.oneof(fc.string().filter((v) => !KUBERNETES_VERSION.test(v)), fc.constantFrom("1.3", "1.345", "2.30", "v1.34", "1.34.0", " 1.34"))
-                .map((v) => setting("Kubernetes version", ["eks", "kubernetesVersion"], v, `${named(["eks", "kubernetesVersion"], v)} must be a Kubernetes minor version`)),
+            fc
+                .constantFrom({}, { context: "minikube" })
+                .map((v) => setting("kubeconfig with eks", ["kubeconfig"], v, `${PROJECT}:kubeconfig (set) only applies to targets minikube and existing`)),
+            fc
+                .oneof(
+                    fc.string().filter((v) => !KUBERNETES_VERSION.test(v)),
+                    fc.constantFrom("1.3", "1.345", "2.30", "v1.34", "1.34.0", " 1.34"),
+                )
+                .map((v) =>
+                    setting(
+                        "Kubernetes version",
+                        ["eks", "kubernetesVersion"],
+                        v,
+                        `${named(["eks", "kubernetesVersion"], v)} must be a Kubernetes minor version`,
+                    ),
+                ),
             fc.constant(setting("no instance types", ["eks", "instanceTypes"], [], `${named(["eks", "instanceTypes"], [])} must list at least one`)),
-            fc.tuple(fc.nat({ max: get(c, ["eks", "instanceTypes"])?.length ?? 0 }), fc.constantFrom("T3.xlarge", "t3", "t3.", ".xlarge", "t3 xlarge", "3t.large", "t3.x_large", ""))
-                .map(([i, v]) => setting("instance type", ["eks", "instanceTypes", i], v, `${named(["eks", "instanceTypes", i], v)} must be an EC2 instance type`)),
+            fc
+                .tuple(
+                    fc.nat({ max: get(c, ["eks", "instanceTypes"])?.length ?? 0 }),
+                    fc.constantFrom("T3.xlarge", "t3", "t3.", ".xlarge", "t3 xlarge", "3t.large", "t3.x_large", ""),
+                )
+                .map(([i, v]) =>
+                    setting("instance type", ["eks", "instanceTypes", i], v, `${named(["eks", "instanceTypes", i], v)} must be an EC2 instance type`),
+                ),
         ];
         const desired: number = get(c, ["eks", "desiredNodes"]) ?? 2;
         if (desired < MAX_INT32) {
-            out.push(count(desired + 1).map((v) => setting("min nodes above desired", ["eks", "minNodes"], v, `${named(["eks", "minNodes"], v)} must not exceed ${key(["eks", "desiredNodes"])}`)));
+            out.push(
+                count(desired + 1).map((v) =>
+                    setting(
+                        "min nodes above desired",
+                        ["eks", "minNodes"],
+                        v,
+                        `${named(["eks", "minNodes"], v)} must not exceed ${key(["eks", "desiredNodes"])}`,
+                    ),
+                ),
+            );
         }
         if (desired >= 2) {
-            out.push(count(1, desired - 1).map((v) => setting("max nodes below desired", ["eks", "maxNodes"], v,
-                `${named(["eks", "desiredNodes"], desired)} must not exceed ${named(["eks", "maxNodes"], v)}`)));
+            out.push(
+                count(1, desired - 1).map((v) =>
+                    setting(
+                        "max nodes below desired",
+                        ["eks", "maxNodes"],
+                        v,
+                        `${named(["eks", "desiredNodes"], desired)} must not exceed ${named(["eks", "maxNodes"], v)}`,
+                    ),
+                ),
+            );
         }
         if (get(c, ["eks", "network"]) !== undefined) {
-            out.push(cidrV4(16, 28).map((v) => setting("VPC CIDR with a network", ["eks", "vpcCidr"], v, `${named(["eks", "vpcCidr"], v)} cannot be combined`)));
-            out.push(fc.tuple(fc.constantFrom("publicSubnetIds", "privateSubnetIds"), fc.array(fc.string(), { maxLength: 1 })).map(([list, v]) =>
-                setting("one subnet", ["eks", "network", list], v, `${named(["eks", "network", list], v)} must list subnets in at least two`)));
+            out.push(
+                cidrV4(16, 28).map((v) => setting("VPC CIDR with a network", ["eks", "vpcCidr"], v, `${named(["eks", "vpcCidr"], v)} cannot be combined`)),
+            );
+            out.push(
+                fc
+                    .tuple(fc.constantFrom("publicSubnetIds", "privateSubnetIds"), fc.array(fc.string(), { maxLength: 1 }))
+                    .map(([list, v]) =>
+                        setting("one subnet", ["eks", "network", list], v, `${named(["eks", "network", list], v)} must list subnets in at least two`),
+                    ),
+            );
         }
         return out;
     }
     const out = [
         fc.constantFrom({}, { minNodes: 1 }).map((v) => setting("eks without eks", ["eks"], v, `${PROJECT}:eks (set) only applies to target eks`)),
-        fc.string().filter((v) => !ALL_CONTEXTS.includes(v)).map((v) =>
-            setting("unknown context", ["kubeconfig", "context"], v, `${named(["kubeconfig", "context"], v)} must be a context in`)),
-        matching(/^[a-z0-9]{1,8}$/).map((s) => path.join(dir, `missing-${s}`)).map((v) =>
-            setting("missing kubeconfig", ["kubeconfig", "kubeconfigPath"], v, `${named(["kubeconfig", "kubeconfigPath"], v)} does not exist`)),
-        fc.constant(setting("broken kubeconfig", ["kubeconfig", "kubeconfigPath"], brokenKubeconfig,
-            `${named(["kubeconfig", "kubeconfigPath"], brokenKubeconfig)} is not a readable kubeconfig`)),
+        fc
+            .string()
+            .filter((v) => !ALL_CONTEXTS.includes(v))
+            .map((v) => setting("unknown context", ["kubeconfig", "context"], v, `${named(["kubeconfig", "context"], v)} must be a context in`)),
+        matching(/^[a-z0-9]{1,8}$/)
+            .map((s) => path.join(dir, `missing-${s}`))
+            .map((v) => setting("missing kubeconfig", ["kubeconfig", "kubeconfigPath"], v, `${named(["kubeconfig", "kubeconfigPath"], v)} does not exist`)),
+        fc.constant(
+            setting(
+                "broken kubeconfig",
+                ["kubeconfig", "kubeconfigPath"],
+                brokenKubeconfig,
+                `${named(["kubeconfig", "kubeconfigPath"], brokenKubeconfig)} is not a readable kubeconfig`,
+            ),
+        ),
     ];
     if (c.settings.target === "minikube" && get(c, ["kubeconfig", "context"]) === undefined) {
         // The default context, minikube, is not in this file.
-        out.push(fc.constant(setting("no minikube context", ["kubeconfig", "kubeconfigPath"], otherKubeconfig,
-            `${named(["kubeconfig", "context"], "minikube")} must be a context in ${otherKubeconfig}`)));
+        out.push(
+            fc.constant(
+                setting(
+                    "no minikube context",
+                    ["kubeconfig", "kubeconfigPath"],
+                    otherKubeconfig,
+                    `${named(["kubeconfig", "context"], "minikube")} must be a context in ${otherKubeconfig}`,
+                ),
+            ),
+        );
     }
     return out;
 }
@@ -1065,22 +1447,38 @@ function targets(c: StackCase): fc.Arbitrary<Mutation>[] {
 /** A value no message may show: it was set with --secret. */
 const secretValue = matching(/^[A-Za-z0-9]{6,16}$/).map((s) => `Pw-${s}`);
 
-const JUPYTER_OFF_WITH_SETTINGS = `${named(["dask", "jupyter", "enabled"], false)} is false, yet ${key(["jupyterPassword"])}, ` +
+const JUPYTER_OFF_WITH_SETTINGS =
+    `${named(["dask", "jupyter", "enabled"], false)} is false, yet ${key(["jupyterPassword"])}, ` +
     `${key(["dask", "jupyter", "service"])} or ${key(["secretEnv", "jupyter"])} is set: enable Jupyter or drop them`;
 
 function passwords(c: StackCase): fc.Arbitrary<Mutation>[] {
     const p = ["jupyterPassword"];
     const out: fc.Arbitrary<Mutation>[] = [
         // In the stack file without --secret: refused, whichever other problem it has, and never shown.
-        secretValue.map((v): Mutation => ({ kind: "plaintext password", edit: { set: p, value: v, secret: "plaintext" },
-            expect: `${key(p)} is stored in plaintext: set it with \`pulumi config set --secret jupyterPassword\``, secret: v })),
+        secretValue.map((v): Mutation => ({
+            kind: "plaintext password",
+            edit: { set: p, value: v, secret: "plaintext" },
+            expect: `${key(p)} is stored in plaintext: set it with \`pulumi config set --secret jupyterPassword\``,
+            secret: v,
+        })),
     ];
     if (get(c, ["dask", "jupyter", "enabled"]) === false) {
-        out.push(secretValue.map((v): Mutation => ({ kind: "password without Jupyter", edit: { set: p, value: v, secret: "secret" },
-            expect: JUPYTER_OFF_WITH_SETTINGS, secret: v })));
+        out.push(
+            secretValue.map((v): Mutation => ({
+                kind: "password without Jupyter",
+                edit: { set: p, value: v, secret: "secret" },
+                expect: JUPYTER_OFF_WITH_SETTINGS,
+                secret: v,
+            })),
+        );
     } else {
-        out.push(fc.oneof(fc.constant("dask"), fc.string({ maxLength: 7 })).map((v): Mutation => ({ kind: "weak password", edit: { set: p, value: v, secret: "secret" },
-            expect: `${key(p)} (secret) must ${v === "dask" ? "not be the chart's public default password" : "be at least 8 characters long"}` })));
+        out.push(
+            fc.oneof(fc.constant("dask"), fc.string({ maxLength: 7 })).map((v): Mutation => ({
+                kind: "weak password",
+                edit: { set: p, value: v, secret: "secret" },
+                expect: `${key(p)} (secret) must ${v === "dask" ? "not be the chart's public default password" : "be at least 8 characters long"}`,
+            })),
+        );
     }
     return out;
 }
@@ -1106,63 +1504,114 @@ function secrets(c: StackCase): fc.Arbitrary<Mutation>[] {
     const jupyterOn = get(c, ["dask", "jupyter", "enabled"]) !== false;
     const roles = jupyterOn ? ["workers", "jupyter"] : ["workers"];
     const holds = "(secret) holds a value set with --secret, which this setting would write in plaintext";
-    const plaintext = (p: Path) => `${key(p)} is stored in plaintext: set it with \`pulumi config set --secret --path ${key(p).slice(PROJECT.length + 1)} <value>\``;
+    const plaintext = (p: Path) =>
+        `${key(p)} is stored in plaintext: set it with \`pulumi config set --secret --path ${key(p).slice(PROJECT.length + 1)} <value>\``;
     const out: fc.Arbitrary<Mutation>[] = [
         // `pulumi config set --secret --path dask.workers.env.TOKEN ...`: refused, naming the path (one line), never the value.
-        fc.tuple(plainLeaves(c), secretValue).map(([p, v]): Mutation => ({ kind: "secret in a plain setting",
-            edit: { set: p, value: v, secret: "secret" }, expect: `${key(p)} ${holds}`, secret: v, lines: 1 })),
+        fc.tuple(plainLeaves(c), secretValue).map(([p, v]): Mutation => ({
+            kind: "secret in a plain setting",
+            edit: { set: p, value: v, secret: "secret" },
+            expect: `${key(p)} ${holds}`,
+            secret: v,
+            lines: 1,
+        })),
         // A secret variable under a name that is not allowed: named, the value never shown.
-        fc.tuple(fc.constantFrom(...roles), fc.constantFrom(...RESERVED_ENV), secretValue).map(([role, name, v]): Mutation =>
-            ({ kind: "reserved secret variable", edit: { set: ["secretEnv", role, name], value: v, secret: "secret" },
-                expect: [`${key(["secretEnv", role, name])} (secret) `, "is set "], secret: v })),
+        fc.tuple(fc.constantFrom(...roles), fc.constantFrom(...RESERVED_ENV), secretValue).map(([role, name, v]): Mutation => ({
+            kind: "reserved secret variable",
+            edit: { set: ["secretEnv", role, name], value: v, secret: "secret" },
+            expect: [`${key(["secretEnv", role, name])} (secret) `, "is set "],
+            secret: v,
+        })),
         // The name is shown (it is no secret), the value never.
-        fc.tuple(fc.constantFrom(...roles), fc.oneof(fc.constantFrom("", "1A", "A-B", "A.B", "A B"), matching(/^[0-9][A-Za-z0-9_]{0,8}$/)), secretValue)
-            .map(([role, name, v]): Mutation => ({ kind: "bad secret variable name", edit: { set: ["secretEnv", role, name], value: v, secret: "secret" },
-                expect: `${named(["secretEnv", role, name], name)} must be an environment variable name`, literal: true, secret: v })),
+        fc
+            .tuple(fc.constantFrom(...roles), fc.oneof(fc.constantFrom("", "1A", "A-B", "A.B", "A B"), matching(/^[0-9][A-Za-z0-9_]{0,8}$/)), secretValue)
+            .map(([role, name, v]): Mutation => ({
+                kind: "bad secret variable name",
+                edit: { set: ["secretEnv", role, name], value: v, secret: "secret" },
+                expect: `${named(["secretEnv", role, name], name)} must be an environment variable name`,
+                literal: true,
+                secret: v,
+            })),
     ];
     // A secretEnv set without --secret in the stack file: each plain value named.
     if (c.settings.secretEnv === undefined) {
-        out.push(fc.tuple(fc.constantFrom(...roles), envName, secretValue).map(([role, name, v]): Mutation =>
-            ({ kind: "plaintext secretEnv", edit: { set: ["secretEnv", role, name], value: v, secret: "plaintext" },
-                expect: plaintext(["secretEnv", role, name]), secret: v })));
+        out.push(
+            fc.tuple(fc.constantFrom(...roles), envName, secretValue).map(([role, name, v]): Mutation => ({
+                kind: "plaintext secretEnv",
+                edit: { set: ["secretEnv", role, name], value: v, secret: "plaintext" },
+                expect: plaintext(["secretEnv", role, name]),
+                secret: v,
+            })),
+        );
     }
     // One value in plaintext among secret ones.
     if (c.stackFile.secure.some((p) => within(p, key(["secretEnv"])))) {
-        out.push(fc.tuple(fc.constantFrom(...roles), envName, secretValue)
-            .filter(([role, name]) => get(c, ["secretEnv", role, name]) === undefined && (role !== "workers" || get(c, ["dask", "workers", "env", name]) === undefined))
-            .map(([role, name, v]): Mutation => ({ kind: "plaintext secret variable", edit: { set: ["secretEnv", role, name], value: v, secret: "plaintext" },
-                expect: plaintext(["secretEnv", role, name]), secret: v, lines: 1 })));
+        out.push(
+            fc
+                .tuple(fc.constantFrom(...roles), envName, secretValue)
+                .filter(
+                    ([role, name]) =>
+                        get(c, ["secretEnv", role, name]) === undefined && (role !== "workers" || get(c, ["dask", "workers", "env", name]) === undefined),
+                )
+                .map(([role, name, v]): Mutation => ({
+                    kind: "plaintext secret variable",
+                    edit: { set: ["secretEnv", role, name], value: v, secret: "plaintext" },
+                    expect: plaintext(["secretEnv", role, name]),
+                    secret: v,
+                    lines: 1,
+                })),
+        );
     }
     // The same variable in both places.
     const plainNames = Object.keys(get(c, ["dask", "workers", "env"]) ?? {});
     if (plainNames.length > 0) {
-        out.push(fc.tuple(fc.constantFrom(...plainNames), secretValue).map(([name, v]): Mutation => ({ kind: "variable in env and secretEnv",
-            edit: { set: ["secretEnv", "workers", name], value: v, secret: "secret" },
-            expect: [`${key(["secretEnv", "workers", name])} (`, `is also set in ${key(["dask", "workers", "env", name])}`], secret: v })));
+        out.push(
+            fc.tuple(fc.constantFrom(...plainNames), secretValue).map(([name, v]): Mutation => ({
+                kind: "variable in env and secretEnv",
+                edit: { set: ["secretEnv", "workers", name], value: v, secret: "secret" },
+                expect: [`${key(["secretEnv", "workers", name])} (`, `is also set in ${key(["dask", "workers", "env", name])}`],
+                secret: v,
+            })),
+        );
     }
     if (!jupyterOn) {
-        out.push(fc.tuple(envName, secretValue).map(([name, v]): Mutation => ({ kind: "secret Jupyter variable without Jupyter",
-            edit: { set: ["secretEnv", "jupyter", name], value: v, secret: "secret" }, expect: JUPYTER_OFF_WITH_SETTINGS, secret: v })));
+        out.push(
+            fc.tuple(envName, secretValue).map(([name, v]): Mutation => ({
+                kind: "secret Jupyter variable without Jupyter",
+                edit: { set: ["secretEnv", "jupyter", name], value: v, secret: "secret" },
+                expect: JUPYTER_OFF_WITH_SETTINGS,
+                secret: v,
+            })),
+        );
     }
     // A whole ordinary setting set with --secret (`pulumi config set --secret dask '{...}'`): named, one line.
     const plainSettings = Object.keys(c.settings).filter((k) => k !== "jupyterPassword" && k !== "secretEnv");
-    out.push(fc.constantFrom(...plainSettings).map((k): Mutation => ({ kind: "whole setting set with --secret",
-        edit: { secureKey: key([k]) }, expect: `${key([k])} ${holds}`, lines: 1 })));
+    out.push(
+        fc
+            .constantFrom(...plainSettings)
+            .map((k): Mutation => ({ kind: "whole setting set with --secret", edit: { secureKey: key([k]) }, expect: `${key([k])} ${holds}`, lines: 1 })),
+    );
     return out;
 }
 
-const misspelledProject = fc.oneof(
-    fc.constantFrom("dask", "daskk8", "dask-k8s", "daskK8s", "Daskk8s", "DASKK8S", "dask8s", "daskk9s", "daskk8ss", "daskk8s-dev", "daskk8s "),
-    typo(PROJECT),
-).filter((p) => p !== PROJECT && !["pulumi", "aws", "awsx", "eks", "kubernetes"].includes(p) && !p.includes(":"));
+const misspelledProject = fc
+    .oneof(
+        fc.constantFrom("dask", "daskk8", "dask-k8s", "daskK8s", "Daskk8s", "DASKK8S", "dask8s", "daskk9s", "daskk8ss", "daskk8s-dev", "daskk8s "),
+        typo(PROJECT),
+    )
+    .filter((p) => p !== PROJECT && !["pulumi", "aws", "awsx", "eks", "kubernetes"].includes(p) && !p.includes(":"));
 
 function prefixes(): fc.Arbitrary<Mutation> {
     const setting = fc.oneof(fc.constantFrom(...OBJECT_KEYS[""]), matching(/^[a-zA-Z][a-zA-Z0-9.]{0,12}$/));
     return fc.oneof(
-        fc.tuple(misspelledProject, setting, fc.string()).map(([p, k, text]): Mutation =>
-            ({ kind: "misspelled project", edit: { raw: `${p}:${k}`, text }, expect: `${p}:${k} is not read by anything` })),
-        fc.tuple(fc.constantFrom("context", "kubeconfig", "namespace", "enableServerSideApply"), fc.string()).map(([k, text]): Mutation =>
-            ({ kind: "kubernetes provider", edit: { raw: `kubernetes:${k}`, text }, expect: `kubernetes:${k} is not read: the program makes its own Kubernetes provider` })),
+        fc
+            .tuple(misspelledProject, setting, fc.string())
+            .map(([p, k, text]): Mutation => ({ kind: "misspelled project", edit: { raw: `${p}:${k}`, text }, expect: `${p}:${k} is not read by anything` })),
+        fc.tuple(fc.constantFrom("context", "kubeconfig", "namespace", "enableServerSideApply"), fc.string()).map(([k, text]): Mutation => ({
+            kind: "kubernetes provider",
+            edit: { raw: `kubernetes:${k}`, text },
+            expect: `kubernetes:${k} is not read: the program makes its own Kubernetes provider`,
+        })),
     );
 }
 
@@ -1184,9 +1633,26 @@ function hidingSecrets(expected: string, file: StackFileValues): string {
 /** One of the mutations that apply to this config: each family above equally likely, then each of its kinds. */
 function mutationOf(c: StackCase): fc.Arbitrary<Mutation> {
     const families = [
-        [wrongType(c)], [wrongTopLevelText(c)], [unknownKey(c)], [enumValue(c)], [wholeNumberOutOfRange(c)], [notAWholeNumber(c)],
-        [prefixes()], cidrs(c), names(c), quantities(c), images(c), charts(c), packageLists(c), services(c), workers(c),
-        autoscalers(c), metricsServers(c), targets(c), passwords(c), secrets(c),
+        [wrongType(c)],
+        [wrongTopLevelText(c)],
+        [unknownKey(c)],
+        [enumValue(c)],
+        [wholeNumberOutOfRange(c)],
+        [notAWholeNumber(c)],
+        [prefixes()],
+        cidrs(c),
+        names(c),
+        quantities(c),
+        images(c),
+        charts(c),
+        packageLists(c),
+        services(c),
+        workers(c),
+        autoscalers(c),
+        metricsServers(c),
+        targets(c),
+        passwords(c),
+        secrets(c),
     ];
     return fc.oneof(...families.filter((f) => f.length > 0).map((f) => fc.oneof(...f)));
 }
@@ -1195,54 +1661,66 @@ function mutationOf(c: StackCase): fc.Arbitrary<Mutation> {
 
 describe("stack config properties", () => {
     it("loads every stack config the rules allow", async () => {
-        await fc.assert(fc.asyncProperty(validCase, async (c) => {
-            const s = loadStackConfig(toRaw(c));
-            assert.equal(s.target.kind, c.settings.target === "eks" ? "eks" : "kubeconfig");
-            // The autoscaler's args exactly while autoscaling is on; the replicas only without it.
-            const { enabled, ...autoscaler } = c.settings.autoscaling ?? {};
-            // (As JSON: the generated objects may have no prototype, the loader's do.)
-            assert.deepEqual(s.dask.workers?.autoscaling, enabled !== false ? JSON.parse(JSON.stringify(autoscaler)) : undefined);
-            assert.equal(s.dask.workers?.replicas, get(c, ["dask", "workers", "replicas"]));
-            // Secrets reach DaskCluster as Pulumi secrets, from the stack file or an environment alike.
-            const secretText = async (value: unknown, what: string) => {
-                assert.ok(pulumi.Output.isInstance(value), `${what} is a Pulumi output`);
-                const output = value as pulumi.Output<string>;
-                assert.equal(await pulumi.isSecret(output), true, `${what} is a Pulumi secret`);
-                return promiseOf(output);
-            };
-            const password = c.settings.jupyterPassword;
-            assert.equal(password === undefined ? s.dask.jupyter?.password : await secretText(s.dask.jupyter?.password, "jupyter.password"), password);
-            for (const role of ["workers", "jupyter"] as const) {
-                const expected: Record<string, unknown> | undefined = get(c, ["secretEnv", role]);
-                const actual = s.dask[role]?.secretEnv;
-                assert.equal(actual === undefined, expected === undefined, `${role}.secretEnv`);
-                assert.deepEqual(Object.keys(actual ?? {}).sort(), Object.keys(expected ?? {}).sort());
-                for (const [name, value] of Object.entries(expected ?? {})) {
-                    assert.equal(await secretText(actual![name], `${role}.secretEnv.${name}`), String(value));
+        await fc.assert(
+            fc.asyncProperty(validCase, async (c) => {
+                const s = loadStackConfig(toRaw(c));
+                assert.equal(s.target.kind, c.settings.target === "eks" ? "eks" : "kubeconfig");
+                // The autoscaler's args exactly while autoscaling is on; the replicas only without it.
+                const { enabled, ...autoscaler } = c.settings.autoscaling ?? {};
+                // (As JSON: the generated objects may have no prototype, the loader's do.)
+                assert.deepEqual(s.dask.workers?.autoscaling, enabled !== false ? JSON.parse(JSON.stringify(autoscaler)) : undefined);
+                assert.equal(s.dask.workers?.replicas, get(c, ["dask", "workers", "replicas"]));
+                // Secrets reach DaskCluster as Pulumi secrets, from the stack file or an environment alike.
+                const secretText = async (value: unknown, what: string) => {
+                    assert.ok(pulumi.Output.isInstance(value), `${what} is a Pulumi output`);
+                    const output = value as pulumi.Output<string>;
+                    assert.equal(await pulumi.isSecret(output), true, `${what} is a Pulumi secret`);
+                    return promiseOf(output);
+                };
+                const password = c.settings.jupyterPassword;
+                assert.equal(password === undefined ? s.dask.jupyter?.password : await secretText(s.dask.jupyter?.password, "jupyter.password"), password);
+                for (const role of ["workers", "jupyter"] as const) {
+                    const expected: Record<string, unknown> | undefined = get(c, ["secretEnv", role]);
+                    const actual = s.dask[role]?.secretEnv;
+                    assert.equal(actual === undefined, expected === undefined, `${role}.secretEnv`);
+                    assert.deepEqual(Object.keys(actual ?? {}).sort(), Object.keys(expected ?? {}).sort());
+                    for (const [name, value] of Object.entries(expected ?? {})) {
+                        assert.equal(await secretText(actual![name], `${role}.secretEnv.${name}`), String(value));
+                    }
                 }
-            }
-        }), params(VALID_RUNS));
+            }),
+            params(VALID_RUNS),
+        );
     });
 
     it("refuses one bad setting, naming its full key and value", () => {
-        fc.assert(fc.property(validCase.chain((base) => mutationOf(base).map((mutation) => ({ base, mutation }))), ({ base, mutation }) => {
-            let error: unknown;
-            const raw = mutate(base, mutation.edit);
-            try {
-                loadStackConfig(raw);
-            } catch (err) {
-                error = err;
-            }
-            assert.ok(error instanceof StackConfigError, `${mutation.kind}: expected a StackConfigError with ${mutation.expect}; got ${error === undefined ? "none" : String(error)}`);
-            for (const part of [mutation.expect].flat().map((e) => (mutation.literal ? e : hidingSecrets(e, raw.stackFile!)))) {
-                assert.ok(error.message.includes(part), `${mutation.kind}: expected "${part}" in:\n${error.message}`);
-            }
-            if (mutation.lines !== undefined) {
-                assert.equal(error.lines.length, mutation.lines, `${mutation.kind}: expected ${mutation.lines} line(s) in:\n${error.message}`);
-            }
-            if (mutation.secret !== undefined) {
-                assert.ok(!error.message.includes(mutation.secret), `${mutation.kind}: the message shows the secret:\n${error.message}`);
-            }
-        }), params(MUTATION_RUNS));
+        fc.assert(
+            fc.property(
+                validCase.chain((base) => mutationOf(base).map((mutation) => ({ base, mutation }))),
+                ({ base, mutation }) => {
+                    let error: unknown;
+                    const raw = mutate(base, mutation.edit);
+                    try {
+                        loadStackConfig(raw);
+                    } catch (err) {
+                        error = err;
+                    }
+                    assert.ok(
+                        error instanceof StackConfigError,
+                        `${mutation.kind}: expected a StackConfigError with ${mutation.expect}; got ${error === undefined ? "none" : String(error)}`,
+                    );
+                    for (const part of [mutation.expect].flat().map((e) => (mutation.literal ? e : hidingSecrets(e, raw.stackFile!)))) {
+                        assert.ok(error.message.includes(part), `${mutation.kind}: expected "${part}" in:\n${error.message}`);
+                    }
+                    if (mutation.lines !== undefined) {
+                        assert.equal(error.lines.length, mutation.lines, `${mutation.kind}: expected ${mutation.lines} line(s) in:\n${error.message}`);
+                    }
+                    if (mutation.secret !== undefined) {
+                        assert.ok(!error.message.includes(mutation.secret), `${mutation.kind}: the message shows the secret:\n${error.message}`);
+                    }
+                },
+            ),
+            params(MUTATION_RUNS),
+        );
     });
 });

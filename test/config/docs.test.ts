@@ -14,7 +14,14 @@ describe("docs/configuration.md", () => {
 
     it("lists every leaf setting of the stack schema with its default", () => {
         const tables = settingsTables();
-        for (const key of ["dask.workers.replicas", "autoscaling.targetCpuUtilization", "eks.nodeDiskSizeGb", "metricsServer.chart.version", "dask.chart.path", "secretEnv.workers"]) {
+        for (const key of [
+            "dask.workers.replicas",
+            "autoscaling.targetCpuUtilization",
+            "eks.nodeDiskSizeGb",
+            "metricsServer.chart.version",
+            "dask.chart.path",
+            "secretEnv.workers",
+        ]) {
             assert.match(tables, new RegExp(`^\\| \`${key.replace(/\./g, "\\.")}\` \\|`, "m"), key);
         }
         assert.match(tables, /^\| `autoscaling\.targetCpuUtilization` \| `70` \| whole number, 1–100 \|/m);

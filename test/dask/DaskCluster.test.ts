@@ -18,7 +18,8 @@ const CHART = "kubernetes:helm.sh/v4:Chart";
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const LOCAL_DASK_CHART = path.join(__dirname, "..", "fixtures", "charts", "dask-2024.1.1.tgz");
 
-const ROUTES = "['distributed.http.scheduler.prometheus', 'distributed.http.scheduler.info', 'distributed.http.scheduler.json', " +
+const ROUTES =
+    "['distributed.http.scheduler.prometheus', 'distributed.http.scheduler.info', 'distributed.http.scheduler.json', " +
     "'distributed.http.health', 'distributed.http.proxy', 'distributed.http.statics', 'distributed.http.scheduler.api']";
 
 /** Each cluster as its own program run: most share the default namespace and fullname. */
@@ -41,7 +42,11 @@ function renderedWorker(fullname: string, group?: string) {
         metadata: { name: group === undefined ? `${fullname}-worker` : `${fullname}-worker-${group}` },
         spec: {
             replicas: 3,
-            template: { spec: { containers: [{ name: `${fullname}-worker`, args: ["dask-worker", `${fullname}-scheduler:8786`, "--nthreads", "1", "--no-dashboard"] }] } },
+            template: {
+                spec: {
+                    containers: [{ name: `${fullname}-worker`, args: ["dask-worker", `${fullname}-scheduler:8786`, "--nthreads", "1", "--no-dashboard"] }],
+                },
+            },
         },
     };
 }
@@ -51,7 +56,10 @@ function renderedScheduler(fullname: string) {
         apiVersion: "apps/v1",
         kind: "Deployment",
         metadata: { name: `${fullname}-scheduler` },
-        spec: { replicas: 1, template: { spec: { containers: [{ name: `${fullname}-scheduler`, args: ["dask-scheduler", "--port=8786", "--dashboard-address=:8787"] }] } } },
+        spec: {
+            replicas: 1,
+            template: { spec: { containers: [{ name: `${fullname}-scheduler`, args: ["dask-scheduler", "--port=8786", "--dashboard-address=:8787"] }] } },
+        },
     };
 }
 
@@ -93,7 +101,9 @@ describe("DaskCluster chart and values", () => {
     });
 
     it("uses one image tag and repository everywhere", async () => {
-        const { chart } = await deploy("image", { image: { repository: "registry.example.com/dask", notebookRepository: "registry.example.com/nb", tag: "2024.8.0" } });
+        const { chart } = await deploy("image", {
+            image: { repository: "registry.example.com/dask", notebookRepository: "registry.example.com/nb", tag: "2024.8.0" },
+        });
         const v = chart.inputs.values;
         assert.equal(v.scheduler.image.repository, "registry.example.com/dask");
         assert.equal(v.worker.image.repository, "registry.example.com/dask");
@@ -118,7 +128,9 @@ describe("DaskCluster chart and values", () => {
     });
 
     it("sets worker resources field by field over the defaults and derives --nthreads from whole CPUs", async () => {
-        const { chart } = await deploy("resources", { workers: { replicas: 5, resources: { requests: { cpu: "500m" }, limits: { cpu: "2500m", memory: "6Gi" } } } });
+        const { chart } = await deploy("resources", {
+            workers: { replicas: 5, resources: { requests: { cpu: "500m" }, limits: { cpu: "2500m", memory: "6Gi" } } },
+        });
         const w = chart.inputs.values.worker;
         assert.deepEqual(w.resources, { requests: { cpu: "500m", memory: "4Gi" }, limits: { cpu: "2500m", memory: "6Gi" } });
         assert.equal(w.threads_per_worker, 2);
@@ -126,7 +138,9 @@ describe("DaskCluster chart and values", () => {
     });
 
     it("deep-merges the values escape hatch over its own values", async () => {
-        const { chart } = await deploy("merge", { values: { worker: { nodeSelector: { pool: "dask" }, image: { pullPolicy: "Always" } }, scheduler: { env: [] } } });
+        const { chart } = await deploy("merge", {
+            values: { worker: { nodeSelector: { pool: "dask" }, image: { pullPolicy: "Always" } }, scheduler: { env: [] } },
+        });
         const v = chart.inputs.values;
         assert.deepEqual(v.worker.nodeSelector, { pool: "dask" });
         assert.equal(v.worker.image.pullPolicy, "Always");
@@ -180,17 +194,20 @@ describe("DaskCluster Jupyter login", () => {
         assert.equal(jupyter.password, "", "the chart's default hash (password 'dask') is never left in place");
         assert.ok(!JSON.stringify(chart.inputs.values).includes(digest), "the hash is not in the chart values");
         assert.ok(!JSON.stringify(chart.inputs.values).includes(salt), "nor the salt, which is derived from the password");
-        assert.equal(jupyter.extraConfig, [
-            // --config makes Jupyter skip the image's own server config, which sets these.
-            'c.ServerApp.ip = ""',
-            "c.ServerApp.port = 8888",
-            "c.ServerApp.open_browser = False",
-            "import os",
-            '_hash = os.environ["JUPYTER_PASSWORD_HASH"]',
-            "c.NotebookApp.password = _hash",
-            "c.ServerApp.password = _hash",
-            "c.PasswordIdentityProvider.hashed_password = _hash",
-        ].join("\n"));
+        assert.equal(
+            jupyter.extraConfig,
+            [
+                // --config makes Jupyter skip the image's own server config, which sets these.
+                'c.ServerApp.ip = ""',
+                "c.ServerApp.port = 8888",
+                "c.ServerApp.open_browser = False",
+                "import os",
+                '_hash = os.environ["JUPYTER_PASSWORD_HASH"]',
+                "c.NotebookApp.password = _hash",
+                "c.ServerApp.password = _hash",
+                "c.PasswordIdentityProvider.hashed_password = _hash",
+            ].join("\n"),
+        );
         assert.deepEqual(jupyter.env, [
             { name: "JUPYTERLAB_ARGS", value: "--config /usr/local/etc/jupyter/jupyter_notebook_config.py" },
             { name: "JUPYTER_PASSWORD_HASH", valueFrom: { secretKeyRef: { name: "dask-jupyter-login", key: "hash" } } },
@@ -200,7 +217,10 @@ describe("DaskCluster Jupyter login", () => {
 
     it("hashes a given password with no generated resource at all (what other languages can host)", async () => {
         const { cluster } = await deploy("givenpw", { jupyter: { password: pulumi.secret("correct horse battery") } });
-        assert.deepEqual(registered.filter((r) => r.type === DYNAMIC && r.name.startsWith("givenpw-")).map((r) => r.name), []);
+        assert.deepEqual(
+            registered.filter((r) => r.type === DYNAMIC && r.name.startsWith("givenpw-")).map((r) => r.name),
+            [],
+        );
         const hash = secretInput(find(registered, "kubernetes:core/v1:Secret", "givenpw-jupyter-login").inputs.stringData).hash as string;
         const [, salt, digest] = hash.split(":");
         assert.match(salt, /^[0-9a-f]{12}$/);
@@ -243,15 +263,30 @@ describe("DaskCluster Jupyter login", () => {
 describe("DaskCluster transforms of rendered objects", () => {
     it("keeps dask-scheduler/dask-worker for images before 2026.6.0", async () => {
         const { chart } = await deploy("legacy", { image: { tag: "2026.5.1" } });
-        assert.deepEqual((await applyTransforms(chart, renderedScheduler("dask"))).spec.template.spec.containers[0].args, ["dask-scheduler", "--port=8786", "--dashboard-address=:8787"]);
+        assert.deepEqual((await applyTransforms(chart, renderedScheduler("dask"))).spec.template.spec.containers[0].args, [
+            "dask-scheduler",
+            "--port=8786",
+            "--dashboard-address=:8787",
+        ]);
         assert.deepEqual((await applyTransforms(chart, renderedWorker("dask"))).spec.template.spec.containers[0].args[0], "dask-worker");
     });
 
     it("rewrites the commands to `dask scheduler` / `dask worker` for 2026.6.0 and later", async () => {
         const { chart } = await deploy("modern", { image: { tag: "2026.6.0" } });
-        assert.deepEqual((await applyTransforms(chart, renderedScheduler("dask"))).spec.template.spec.containers[0].args, ["dask", "scheduler", "--port=8786", "--dashboard-address=:8787"]);
-        assert.deepEqual((await applyTransforms(chart, renderedWorker("dask"))).spec.template.spec.containers[0].args,
-            ["dask", "worker", "dask-scheduler:8786", "--nthreads", "1", "--no-dashboard"]);
+        assert.deepEqual((await applyTransforms(chart, renderedScheduler("dask"))).spec.template.spec.containers[0].args, [
+            "dask",
+            "scheduler",
+            "--port=8786",
+            "--dashboard-address=:8787",
+        ]);
+        assert.deepEqual((await applyTransforms(chart, renderedWorker("dask"))).spec.template.spec.containers[0].args, [
+            "dask",
+            "worker",
+            "dask-scheduler:8786",
+            "--nthreads",
+            "1",
+            "--no-dashboard",
+        ]);
     });
 
     it("rewrites the additional worker groups' `dask-worker` too, and leaves their replicas alone", async () => {
@@ -271,8 +306,16 @@ describe("DaskCluster transforms of rendered objects", () => {
     it("with workers.autoscaling: an HPA on its own worker Deployment, which it applies without spec.replicas", async () => {
         const manual = (await deploy("manual", { workers: { replicas: 2 } })).chart;
         assert.equal((await applyTransforms(manual, renderedWorker("dask"))).spec.replicas, 3);
-        assert.equal(registered.filter((r) => r.type === "daskk8s:index:WorkerAutoscaler" && r.name === "manual-workers").length, 0, "no autoscaler without autoscaling");
-        const { chart: auto, cluster } = await deploy("auto", { namespace: "team", fullname: "tw", workers: { autoscaling: { minReplicas: 2, maxReplicas: 6 } } });
+        assert.equal(
+            registered.filter((r) => r.type === "daskk8s:index:WorkerAutoscaler" && r.name === "manual-workers").length,
+            0,
+            "no autoscaler without autoscaling",
+        );
+        const { chart: auto, cluster } = await deploy("auto", {
+            namespace: "team",
+            fullname: "tw",
+            workers: { autoscaling: { minReplicas: 2, maxReplicas: 6 } },
+        });
         const worker = await applyTransforms(auto, renderedWorker("tw"));
         assert.equal("replicas" in worker.spec, false);
         assert.equal((await applyTransforms(auto, renderedScheduler("tw"))).spec.replicas, 1, "the scheduler keeps its single replica");
@@ -328,25 +371,47 @@ describe("DaskCluster secret environment", () => {
 
     it("creates no Secret without secret variables", async () => {
         await deploy("nosenv", { jupyter: { password: pulumi.secret("correct horse battery") } });
-        assert.deepEqual(registered.filter((r) => r.name.startsWith("nosenv-") && r.name.endsWith("-env")).map((r) => r.name), []);
+        assert.deepEqual(
+            registered.filter((r) => r.name.startsWith("nosenv-") && r.name.endsWith("-env")).map((r) => r.name),
+            [],
+        );
     });
 
     const cases: [string, DaskClusterArgs, string][] = [
-        ["a name that is no variable", { workers: { secretEnv: { "API-TOKEN": "x" } } }, "workers.secretEnv.API-TOKEN (\"API-TOKEN\") must be an environment variable name"],
-        ["a variable in env and secretEnv", { workers: { env: { TOKEN: "a" }, secretEnv: { TOKEN: "b" } } }, "workers.secretEnv.TOKEN (secret) is also set in workers.env.TOKEN"],
-        ["a variable the component sets", { jupyter: { secretEnv: { JUPYTER_PASSWORD_HASH: "x" } } }, "jupyter.secretEnv.JUPYTER_PASSWORD_HASH (secret) is set by the component itself"],
+        [
+            "a name that is no variable",
+            { workers: { secretEnv: { "API-TOKEN": "x" } } },
+            'workers.secretEnv.API-TOKEN ("API-TOKEN") must be an environment variable name',
+        ],
+        [
+            "a variable in env and secretEnv",
+            { workers: { env: { TOKEN: "a" }, secretEnv: { TOKEN: "b" } } },
+            "workers.secretEnv.TOKEN (secret) is also set in workers.env.TOKEN",
+        ],
+        [
+            "a variable the component sets",
+            { jupyter: { secretEnv: { JUPYTER_PASSWORD_HASH: "x" } } },
+            "jupyter.secretEnv.JUPYTER_PASSWORD_HASH (secret) is set by the component itself",
+        ],
         ["a package variable", { workers: { secretEnv: { EXTRA_PIP_PACKAGES: "x" } } }, "workers.secretEnv.EXTRA_PIP_PACKAGES (secret) is set from packages"],
-        ["Jupyter variables with Jupyter off", { jupyter: { enabled: false, secretEnv: { T: "x" } } }, "jupyter.enabled (false) is false, yet jupyter.password, jupyter.service or jupyter.secretEnv is set"],
+        [
+            "Jupyter variables with Jupyter off",
+            { jupyter: { enabled: false, secretEnv: { T: "x" } } },
+            "jupyter.enabled (false) is false, yet jupyter.password, jupyter.service or jupyter.secretEnv is set",
+        ],
     ];
     for (const [title, args, message] of cases) {
         it(`rejects ${title}, never echoing the value`, () => {
             const before = registered.length;
-            assert.throws(() => new DaskCluster(`bad-senv-${title.replace(/\W+/g, "-")}`, args), (err: unknown) => {
-                assert.ok(err instanceof InvalidArgsError);
-                assert.ok(err.message.includes(message), `expected "${message}" in:\n${err.message}`);
-                assert.ok(!/"(x|b)"/.test(err.message), err.message);
-                return true;
-            });
+            assert.throws(
+                () => new DaskCluster(`bad-senv-${title.replace(/\W+/g, "-")}`, args),
+                (err: unknown) => {
+                    assert.ok(err instanceof InvalidArgsError);
+                    assert.ok(err.message.includes(message), `expected "${message}" in:\n${err.message}`);
+                    assert.ok(!/"(x|b)"/.test(err.message), err.message);
+                    return true;
+                },
+            );
             assert.equal(registered.length, before, "nothing was registered");
         });
     }
@@ -354,46 +419,93 @@ describe("DaskCluster secret environment", () => {
 
 describe("DaskCluster argument errors (thrown before anything is registered)", () => {
     const cases: [string, DaskClusterArgs, string][] = [
-        ["negative replicas", { workers: { replicas: -1 } }, "workers.replicas (-1) must be a whole number from 0 to 2147483647 (the largest Kubernetes accepts)"],
-        ["empty tag", { image: { tag: "" } }, "image.tag (\"\") must be a non-empty image tag"],
-        ["latest tag", { image: { tag: "latest" } }, "image.tag (\"latest\") must be a pinned version"],
+        [
+            "negative replicas",
+            { workers: { replicas: -1 } },
+            "workers.replicas (-1) must be a whole number from 0 to 2147483647 (the largest Kubernetes accepts)",
+        ],
+        ["empty tag", { image: { tag: "" } }, 'image.tag ("") must be a non-empty image tag'],
+        ["latest tag", { image: { tag: "latest" } }, 'image.tag ("latest") must be a pinned version'],
         ["tag without version", { image: { tag: "nightly" } }, "set image.entrypoints"],
-        ["public scheduler without ranges", { scheduler: { service: { type: "LoadBalancer" } } }, "scheduler.service.loadBalancerSourceRanges (unset) must list the CIDR blocks"],
-        ["a cluster's own namespace, to be created", { namespace: "default" }, "namespace (\"default\") is a namespace every cluster has: set createNamespace to false"],
-        ["kube-system, to be created", { namespace: "kube-system", createNamespace: true }, "namespace (\"kube-system\") is a namespace every cluster has"],
-        ["bad CIDR", { scheduler: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["10.0.0.0/33"] } } }, "scheduler.service.loadBalancerSourceRanges[0] (\"10.0.0.0/33\") must be a CIDR block"],
-        ["an IPv6 range that is no address", { jupyter: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["2001:db8::/32", "::::/999"] } } }, "jupyter.service.loadBalancerSourceRanges[1] (\"::::/999\") must be a CIDR block"],
-        ["an IPv6 prefix beyond 128 bits", { jupyter: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["2001:db8::/129"] } } }, "jupyter.service.loadBalancerSourceRanges[0] (\"2001:db8::/129\") must be a CIDR block"],
-        ["ranges without LoadBalancer", { jupyter: { service: { type: "NodePort", loadBalancerSourceRanges: ["10.0.0.0/8"] } } }, "only applies when jupyter.service.type is LoadBalancer"],
-        ["unknown service type", { scheduler: { service: { type: "Ingress" as never } } }, "scheduler.service.type (\"Ingress\") must be one of \"ClusterIP\", \"NodePort\", \"LoadBalancer\""],
-        ["pip spec with a space", { packages: { pip: ["dask-ml; rm -rf /"] } }, "packages.pip[0] (\"dask-ml; rm -rf /\") must be a pip requirement"],
-        ["pip option", { packages: { pip: ["--upgrade"] } }, "packages.pip[0] (\"--upgrade\") must be a pip requirement"],
-        ["conda list not a list", { packages: { conda: "numba" as never } }, "packages.conda (\"numba\") must be a list"],
-        ["apt uppercase", { packages: { apt: ["GraphViz"] } }, "packages.apt[0] (\"GraphViz\") must be a Debian package name"],
+        [
+            "public scheduler without ranges",
+            { scheduler: { service: { type: "LoadBalancer" } } },
+            "scheduler.service.loadBalancerSourceRanges (unset) must list the CIDR blocks",
+        ],
+        [
+            "a cluster's own namespace, to be created",
+            { namespace: "default" },
+            'namespace ("default") is a namespace every cluster has: set createNamespace to false',
+        ],
+        ["kube-system, to be created", { namespace: "kube-system", createNamespace: true }, 'namespace ("kube-system") is a namespace every cluster has'],
+        [
+            "bad CIDR",
+            { scheduler: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["10.0.0.0/33"] } } },
+            'scheduler.service.loadBalancerSourceRanges[0] ("10.0.0.0/33") must be a CIDR block',
+        ],
+        [
+            "an IPv6 range that is no address",
+            { jupyter: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["2001:db8::/32", "::::/999"] } } },
+            'jupyter.service.loadBalancerSourceRanges[1] ("::::/999") must be a CIDR block',
+        ],
+        [
+            "an IPv6 prefix beyond 128 bits",
+            { jupyter: { service: { type: "LoadBalancer", loadBalancerSourceRanges: ["2001:db8::/129"] } } },
+            'jupyter.service.loadBalancerSourceRanges[0] ("2001:db8::/129") must be a CIDR block',
+        ],
+        [
+            "ranges without LoadBalancer",
+            { jupyter: { service: { type: "NodePort", loadBalancerSourceRanges: ["10.0.0.0/8"] } } },
+            "only applies when jupyter.service.type is LoadBalancer",
+        ],
+        [
+            "unknown service type",
+            { scheduler: { service: { type: "Ingress" as never } } },
+            'scheduler.service.type ("Ingress") must be one of "ClusterIP", "NodePort", "LoadBalancer"',
+        ],
+        ["pip spec with a space", { packages: { pip: ["dask-ml; rm -rf /"] } }, 'packages.pip[0] ("dask-ml; rm -rf /") must be a pip requirement'],
+        ["pip option", { packages: { pip: ["--upgrade"] } }, 'packages.pip[0] ("--upgrade") must be a pip requirement'],
+        ["conda list not a list", { packages: { conda: "numba" as never } }, 'packages.conda ("numba") must be a list'],
+        ["apt uppercase", { packages: { apt: ["GraphViz"] } }, 'packages.apt[0] ("GraphViz") must be a Debian package name'],
         ["channels without packages", { packages: { condaChannels: ["conda-forge"] } }, "only applies with packages.conda"],
-        ["request above limit", { workers: { resources: { requests: { memory: "8Gi" }, limits: { memory: "4Gi" } } } }, "workers.resources.requests.memory (\"8Gi\") must not exceed workers.resources.limits.memory (4Gi)"],
-        ["zero CPU request", { workers: { resources: { requests: { cpu: "0" } } } }, "workers.resources.requests.cpu (\"0\") must be above 0"],
-        ["bad quantity", { workers: { resources: { limits: { cpu: "two" } } } }, "workers.resources.limits.cpu (\"two\") must be a Kubernetes quantity"],
-        ["package env by hand", { workers: { env: { EXTRA_PIP_PACKAGES: "x" } } }, "workers.env.EXTRA_PIP_PACKAGES (\"x\") is set from packages"],
+        [
+            "request above limit",
+            { workers: { resources: { requests: { memory: "8Gi" }, limits: { memory: "4Gi" } } } },
+            'workers.resources.requests.memory ("8Gi") must not exceed workers.resources.limits.memory (4Gi)',
+        ],
+        ["zero CPU request", { workers: { resources: { requests: { cpu: "0" } } } }, 'workers.resources.requests.cpu ("0") must be above 0'],
+        ["bad quantity", { workers: { resources: { limits: { cpu: "two" } } } }, 'workers.resources.limits.cpu ("two") must be a Kubernetes quantity'],
+        ["package env by hand", { workers: { env: { EXTRA_PIP_PACKAGES: "x" } } }, 'workers.env.EXTRA_PIP_PACKAGES ("x") is set from packages'],
         ["chart default password", { jupyter: { password: "dask" } }, "jupyter.password (secret) must not be the chart's public default password"],
         ["short password", { jupyter: { password: "abc" } }, "must be at least 8 characters"],
-        ["bad namespace", { namespace: "Dask_NS" }, "namespace (\"Dask_NS\") must be a DNS-1123 label"],
-        ["missing local chart", { chart: { path: "/nonexistent/dask.tgz" } }, "chart.path (\"/nonexistent/dask.tgz\") must be an existing chart"],
+        ["bad namespace", { namespace: "Dask_NS" }, 'namespace ("Dask_NS") must be a DNS-1123 label'],
+        ["missing local chart", { chart: { path: "/nonexistent/dask.tgz" } }, 'chart.path ("/nonexistent/dask.tgz") must be an existing chart'],
         ["path with version", { chart: { path: LOCAL_DASK_CHART, version: "2024.1.1" } }, "cannot be combined with chart.repository or chart.version"],
-        ["version range", { chart: { version: "^2024.1.0" } }, "chart.version (\"^2024.1.0\") must be an exact chart version"],
+        ["version range", { chart: { version: "^2024.1.0" } }, 'chart.version ("^2024.1.0") must be an exact chart version'],
         ["replicas while autoscaled", { workers: { autoscaling: {}, replicas: 2 } }, "workers.replicas (2) has no effect while workers.autoscaling is set"],
-        ["autoscaling min above max", { workers: { autoscaling: { minReplicas: 4 } } }, "workers.autoscaling.minReplicas (4) must not exceed workers.autoscaling.maxReplicas (3)"],
-        ["autoscaling target of 0", { workers: { autoscaling: { targetCpuUtilization: 0 } } }, "workers.autoscaling.targetCpuUtilization (0) must be a whole number from 1 to 100"],
+        [
+            "autoscaling min above max",
+            { workers: { autoscaling: { minReplicas: 4 } } },
+            "workers.autoscaling.minReplicas (4) must not exceed workers.autoscaling.maxReplicas (3)",
+        ],
+        [
+            "autoscaling target of 0",
+            { workers: { autoscaling: { targetCpuUtilization: 0 } } },
+            "workers.autoscaling.targetCpuUtilization (0) must be a whole number from 1 to 100",
+        ],
         ["disabled Jupyter with password", { jupyter: { enabled: false, password: "long enough pw" } }, "jupyter.enabled (false) is false"],
     ];
     for (const [title, args, message] of cases) {
         it(`rejects ${title}`, () => {
             const before = registered.length;
-            assert.throws(() => new DaskCluster(`bad-${title.replace(/\W+/g, "-")}`, args), (err: unknown) => {
-                assert.ok(err instanceof InvalidArgsError);
-                assert.ok(err.message.includes(message), `expected "${message}" in:\n${err.message}`);
-                return true;
-            });
+            assert.throws(
+                () => new DaskCluster(`bad-${title.replace(/\W+/g, "-")}`, args),
+                (err: unknown) => {
+                    assert.ok(err instanceof InvalidArgsError);
+                    assert.ok(err.message.includes(message), `expected "${message}" in:\n${err.message}`);
+                    return true;
+                },
+            );
             assert.equal(registered.length, before, "nothing was registered");
         });
     }
@@ -404,12 +516,18 @@ describe("DaskCluster argument errors (thrown before anything is registered)", (
         new DaskCluster("other-fullname", { fullname: "dask2", createNamespace: false, jupyter: { enabled: false } });
         new DaskCluster("other-namespace", { namespace: "analytics", jupyter: { enabled: false } });
         const before = registered.length;
-        assert.throws(() => new DaskCluster("second", { jupyter: { enabled: false } }), (err: Error) => {
-            assert.ok(err instanceof InvalidArgsError);
-            assert.equal(err.message, "DaskCluster \"second\" has invalid arguments:\n  fullname (\"dask\") is already used in namespace \"dask\" of the same cluster by " +
-                "DaskCluster \"first\": the two would share their objects (login Secret, Services, autoscaler); give each its own namespace or fullname");
-            return true;
-        });
+        assert.throws(
+            () => new DaskCluster("second", { jupyter: { enabled: false } }),
+            (err: Error) => {
+                assert.ok(err instanceof InvalidArgsError);
+                assert.equal(
+                    err.message,
+                    'DaskCluster "second" has invalid arguments:\n  fullname ("dask") is already used in namespace "dask" of the same cluster by ' +
+                        'DaskCluster "first": the two would share their objects (login Secret, Services, autoscaler); give each its own namespace or fullname',
+                );
+                return true;
+            },
+        );
         assert.equal(registered.length, before, "nothing was registered");
         const elsewhere = new k8s.Provider("elsewhere", { kubeconfig: "{}" });
         new DaskCluster("same-names-other-cluster", { jupyter: { enabled: false } }, { providers: [elsewhere] });
@@ -419,17 +537,28 @@ describe("DaskCluster argument errors (thrown before anything is registered)", (
     it("refuses a second cluster that would create the same namespace, and lets it deploy into it instead", async () => {
         fresh();
         new DaskCluster("ns-owner", { namespace: "shared", jupyter: { enabled: false } });
-        assert.throws(() => new DaskCluster("ns-second", { namespace: "shared", fullname: "other", jupyter: { enabled: false } }), (err: Error) =>
-            err.message.includes("createNamespace (true) would create namespace \"shared\", which DaskCluster \"ns-owner\" creates on the same cluster: set createNamespace to false on this one"));
+        assert.throws(
+            () => new DaskCluster("ns-second", { namespace: "shared", fullname: "other", jupyter: { enabled: false } }),
+            (err: Error) =>
+                err.message.includes(
+                    'createNamespace (true) would create namespace "shared", which DaskCluster "ns-owner" creates on the same cluster: set createNamespace to false on this one',
+                ),
+        );
         new DaskCluster("ns-guest", { namespace: "shared", fullname: "guest", createNamespace: false, jupyter: { enabled: false } });
         await settle();
     });
 
     it("never echoes a rejected password", () => {
-        assert.throws(() => new DaskCluster("pwleak", { jupyter: { password: "short" } }), (err: Error) => !err.message.includes("short\""));
+        assert.throws(
+            () => new DaskCluster("pwleak", { jupyter: { password: "short" } }),
+            (err: Error) => !err.message.includes('short"'),
+        );
     });
 
     it("lists every problem at once", () => {
-        assert.throws(() => new DaskCluster("many", { workers: { replicas: -2, threads: 0 }, image: { tag: "" } }), (err: InvalidArgsError) => err.issues.length === 3);
+        assert.throws(
+            () => new DaskCluster("many", { workers: { replicas: -2, threads: 0 }, image: { tag: "" } }),
+            (err: InvalidArgsError) => err.issues.length === 3,
+        );
     });
 });

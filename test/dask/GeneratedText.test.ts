@@ -33,7 +33,11 @@ describe("GeneratedText", () => {
         await settle();
         const provider = providerOf("kept");
         const olds = { length: 8, alphabet: "ab", trigger: "v1", result: "abababab" };
-        assert.deepEqual(await provider.diff!("id", olds, { length: 8, alphabet: "ab", trigger: "v1" }), { changes: false, replaces: [], deleteBeforeReplace: false });
+        assert.deepEqual(await provider.diff!("id", olds, { length: 8, alphabet: "ab", trigger: "v1" }), {
+            changes: false,
+            replaces: [],
+            deleteBeforeReplace: false,
+        });
         assert.deepEqual((await provider.diff!("id", olds, { length: 8, alphabet: "ab", trigger: "v2" })).replaces, ["trigger"]);
         assert.deepEqual((await provider.diff!("id", olds, { length: 9, alphabet: "ab", trigger: "v1" })).replaces, ["length"]);
     });

@@ -102,14 +102,19 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 /** Waits until a namespace (and so everything in it) is gone. */
 export async function namespaceGone(namespace: string, timeoutMs = 180_000): Promise<void> {
-    await waitFor(`namespace ${namespace} to be gone`, async () => {
-        try {
-            await kubectl("get", "namespace", namespace);
-            return undefined;
-        } catch (err) {
-            return /NotFound/.test(String(err)) ? true : undefined;
-        }
-    }, timeoutMs, 1000);
+    await waitFor(
+        `namespace ${namespace} to be gone`,
+        async () => {
+            try {
+                await kubectl("get", "namespace", namespace);
+                return undefined;
+            } catch (err) {
+                return /NotFound/.test(String(err)) ? true : undefined;
+            }
+        },
+        timeoutMs,
+        1000,
+    );
 }
 
 type Config = Record<string, any>;

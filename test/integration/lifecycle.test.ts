@@ -10,7 +10,21 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import {
-    REPO, cluster, kubeconfig, kubectl, toolEnv, kubectlJson, logFile, minikubeConfigHere, namespaceGone, observe, removeStack, run, stackWithConfig, stateFile, waitFor,
+    REPO,
+    cluster,
+    kubeconfig,
+    kubectl,
+    toolEnv,
+    kubectlJson,
+    logFile,
+    minikubeConfigHere,
+    namespaceGone,
+    observe,
+    removeStack,
+    run,
+    stackWithConfig,
+    stateFile,
+    waitFor,
 } from "./harness";
 
 const STACK = "it-minikube";
@@ -55,7 +69,10 @@ function plannedChanges(events: EngineEvent[]) {
 async function refreshWithoutChanges() {
     const result = await stack.refresh({ ...observe(STACK), expectNoChanges: true });
     assert.equal(result.summary.result, "succeeded");
-    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}).filter((op) => op !== "same"), []);
+    assert.deepEqual(
+        Object.keys(result.summary.resourceChanges ?? {}).filter((op) => op !== "same"),
+        [],
+    );
 }
 
 async function withConfig(change: (c: Record<string, any>) => void) {
@@ -85,7 +102,10 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
         const badStack = await stackWithConfig(STACK, bad);
         try {
             await assert.rejects(badStack.up(observe(STACK)), (err: Error) => {
-                assert.match(err.message, /Invalid stack configuration in Pulumi\.it-minikube\.yaml[\s\S]*daskk8s:autoscaling\.minReplicas \(5\) must not exceed daskk8s:autoscaling\.maxReplicas \(3\)/);
+                assert.match(
+                    err.message,
+                    /Invalid stack configuration in Pulumi\.it-minikube\.yaml[\s\S]*daskk8s:autoscaling\.minReplicas \(5\) must not exceed daskk8s:autoscaling\.maxReplicas \(3\)/,
+                );
                 assert.doesNotMatch(err.message, /at loadStackConfig/, "shown without a stack trace");
                 return true;
             });
@@ -112,8 +132,10 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
         assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [1, 3]);
         assert.equal(await workerReplicas(), 1, "no replica count was written; the HPA's minimum holds");
         const metricsApi = await kubectlJson("get", "apiservice", "v1beta1.metrics.k8s.io", "--show-managed-fields");
-        assert.ok(!metricsApi.metadata.managedFields.some((f: { manager: string }) => /pulumi/.test(f.manager)),
-            "metricsServer.mode existing leaves the cluster's own metrics API alone (no second server, no takeover)");
+        assert.ok(
+            !metricsApi.metadata.managedFields.some((f: { manager: string }) => /pulumi/.test(f.manager)),
+            "metricsServer.mode existing leaves the cluster's own metrics API alone (no second server, no takeover)",
+        );
         const outputs = await stack.outputs();
         assert.equal(outputs.schedulerAddress.value, "tcp://dask-scheduler.dask.svc.cluster.local:8786");
         assert.equal(outputs.jupyterPassword.secret, true);
@@ -171,14 +193,21 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
     it("previews no change after the HPA changed the replica count", async () => {
         assert.equal(await workerReplicas(), 3);
         const preview = await stack.preview({ ...observe(STACK), expectNoChanges: true });
-        assert.deepEqual(Object.keys(preview.changeSummary).filter((op) => op !== "same"), []);
+        assert.deepEqual(
+            Object.keys(preview.changeSummary).filter((op) => op !== "same"),
+            [],
+        );
     });
 
     it("refreshes with no changes after the HPA changed the replica count", async () => {
         assert.equal(await workerReplicas(), 3);
         await refreshWithoutChanges();
         const preview = await stack.preview({ ...observe(STACK), expectNoChanges: true });
-        assert.deepEqual(Object.keys(preview.changeSummary).filter((op) => op !== "same"), [], "and previews none after the refresh");
+        assert.deepEqual(
+            Object.keys(preview.changeSummary).filter((op) => op !== "same"),
+            [],
+            "and previews none after the refresh",
+        );
     });
 
     it("returns to the minimum once load drops and the window passes", async () => {
@@ -187,21 +216,24 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
     });
 
     it("adds a pip package as an env change of the Dask Deployments only", async () => {
-        await withConfig((c) => { c["daskk8s:dask"].packages = { pip: ["dask-ml"] }; });
+        await withConfig((c) => {
+            c["daskk8s:dask"].packages = { pip: ["dask-ml"] };
+        });
         const events: EngineEvent[] = [];
         await stack.preview({ ...observe(STACK, events), diff: true });
         // Nothing else: GeneratedText's dynamic provider is an explicit one
         // with no configuration, so config changes do not touch it.
         const changes = plannedChanges(events);
-        assert.deepEqual(changes.map((c) => `${c.op} ${c.urn.split("::").slice(-2).join(" ")}`).sort(),
-            [
-                "update daskk8s:index:DaskCluster$kubernetes:helm.sh/v4:Chart$kubernetes:apps/v1:Deployment dask-chart:dask/dask-jupyter",
-                "update daskk8s:index:DaskCluster$kubernetes:helm.sh/v4:Chart$kubernetes:apps/v1:Deployment dask-chart:dask/dask-scheduler",
-                "update daskk8s:index:DaskCluster$kubernetes:helm.sh/v4:Chart$kubernetes:apps/v1:Deployment dask-chart:dask/dask-worker",
-            ]);
+        assert.deepEqual(changes.map((c) => `${c.op} ${c.urn.split("::").slice(-2).join(" ")}`).sort(), [
+            "update daskk8s:index:DaskCluster$kubernetes:helm.sh/v4:Chart$kubernetes:apps/v1:Deployment dask-chart:dask/dask-jupyter",
+            "update daskk8s:index:DaskCluster$kubernetes:helm.sh/v4:Chart$kubernetes:apps/v1:Deployment dask-chart:dask/dask-scheduler",
+            "update daskk8s:index:DaskCluster$kubernetes:helm.sh/v4:Chart$kubernetes:apps/v1:Deployment dask-chart:dask/dask-worker",
+        ]);
         for (const change of changes) {
-            assert.ok(change.diffs.length > 0 && change.diffs.every((d: string) => /^spec\.template\.spec\.containers\[0\]\.env/.test(d)),
-                `${change.urn}: ${change.diffs}`);
+            assert.ok(
+                change.diffs.length > 0 && change.diffs.every((d: string) => /^spec\.template\.spec\.containers\[0\]\.env/.test(d)),
+                `${change.urn}: ${change.diffs}`,
+            );
         }
         await up();
         for (const name of ["dask-scheduler", "dask-worker", "dask-jupyter"]) {
@@ -211,7 +243,9 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
     });
 
     it("runs `dask scheduler` / `dask worker` for images from 2026.6.0 on", async () => {
-        await withConfig((c) => { c["daskk8s:dask"].image = { tag: "2026.6.0" }; });
+        await withConfig((c) => {
+            c["daskk8s:dask"].image = { tag: "2026.6.0" };
+        });
         await up();
         const scheduler = (await deployment("dask-scheduler")).spec.template.spec.containers[0];
         const worker = (await deployment("dask-worker")).spec.template.spec.containers[0];
@@ -231,11 +265,16 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
     });
 
     it("previews more workers as a change of the worker Deployment's replicas only", async () => {
-        await withConfig((c) => { c["daskk8s:dask"].workers.replicas = 4; });
+        await withConfig((c) => {
+            c["daskk8s:dask"].workers.replicas = 4;
+        });
         const events: EngineEvent[] = [];
         await stack.preview({ ...observe(STACK, events), diff: true });
         const changes = plannedChanges(events);
-        assert.deepEqual(changes.map((c) => [c.op, c.urn.split("::").pop(), c.diffs]), [["update", "dask-chart:dask/dask-worker", ["spec.replicas"]]]);
+        assert.deepEqual(
+            changes.map((c) => [c.op, c.urn.split("::").pop(), c.diffs]),
+            [["update", "dask-chart:dask/dask-worker", ["spec.replicas"]]],
+        );
         await up();
         assert.equal(await workerReplicas(), 4);
     });
@@ -247,10 +286,18 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
         // What would give the kubeconfig away: its user section (inline
         // credentials or the paths of key files) and the private key itself.
         const kubeconfigText = fs.readFileSync(await kubeconfig(), "utf8");
-        const credentials = [...kubeconfigText.matchAll(/^ *(client-key-data|client-certificate-data|token|client-key|client-certificate): *(\S+)$/gm)]
-            .flatMap(([line, key, value]) => key === "client-key"
-                ? [line.trim(), ...fs.readFileSync(value, "utf8").split("\n").filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l))]
-                : [line.trim()]);
+        const credentials = [...kubeconfigText.matchAll(/^ *(client-key-data|client-certificate-data|token|client-key|client-certificate): *(\S+)$/gm)].flatMap(
+            ([line, key, value]) =>
+                key === "client-key"
+                    ? [
+                          line.trim(),
+                          ...fs
+                              .readFileSync(value, "utf8")
+                              .split("\n")
+                              .filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l)),
+                      ]
+                    : [line.trim()],
+        );
         assert.ok(credentials.length > 2, "the kwok kubeconfig carries credentials to look for");
         const state = fs.readFileSync(stateFile(STACK), "utf8");
         const logs = fs.readFileSync(logFile(STACK), "utf8");
@@ -259,7 +306,12 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
         const exported = await run("pulumi", ["stack", "export", "--stack", STACK]);
         const outputsJson = await run("pulumi", ["stack", "output", "--json", "--stack", STACK]);
         assert.equal(JSON.parse(outputsJson).jupyterPassword, "[secret]");
-        for (const [where, text] of [["state file", state], ["exported state", exported], ["stack outputs", outputsJson], ["logs", logs]]) {
+        for (const [where, text] of [
+            ["state file", state],
+            ["exported state", exported],
+            ["stack outputs", outputsJson],
+            ["logs", logs],
+        ]) {
             assert.ok(!text.includes(password), `the Jupyter password is not in the ${where}`);
             for (const credential of credentials) {
                 assert.ok(!text.includes(credential), `kubeconfig credentials are not in the ${where}`);
@@ -269,17 +321,20 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
     });
 
     it("serves its outputs to other stacks through a StackReference", async () => {
-        const consumer = await LocalWorkspace.createOrSelectStack({
-            stackName: "it-consumer",
-            projectName: "daskk8s-consumer",
-            program: async () => {
-                const dask = new pulumi.StackReference(`organization/daskk8s/${STACK}`);
-                return {
-                    scheduler: dask.requireOutput("schedulerAddress"),
-                    dashboardUrl: dask.requireOutput("dashboard").apply((d: { inClusterUrl: string }) => d.inClusterUrl),
-                };
+        const consumer = await LocalWorkspace.createOrSelectStack(
+            {
+                stackName: "it-consumer",
+                projectName: "daskk8s-consumer",
+                program: async () => {
+                    const dask = new pulumi.StackReference(`organization/daskk8s/${STACK}`);
+                    return {
+                        scheduler: dask.requireOutput("schedulerAddress"),
+                        dashboardUrl: dask.requireOutput("dashboard").apply((d: { inClusterUrl: string }) => d.inClusterUrl),
+                    };
+                },
             },
-        }, { envVars: toolEnv() as Record<string, string> });
+            { envVars: toolEnv() as Record<string, string> },
+        );
         try {
             const result = await consumer.up(observe(STACK));
             assert.equal(result.outputs.scheduler.value, "tcp://dask-scheduler.dask.svc.cluster.local:8786");
@@ -294,7 +349,15 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
         const result = await stack.destroy(observe(STACK));
         assert.equal(result.summary.result, "succeeded");
         await namespaceGone(NS, 120_000);
-        const leftovers = await kubectl("get", "deployments,services,hpa,secrets,configmaps,serviceaccounts,roles,rolebindings", "-A", "-l", "release=dask", "-o", "name");
+        const leftovers = await kubectl(
+            "get",
+            "deployments,services,hpa,secrets,configmaps,serviceaccounts,roles,rolebindings",
+            "-A",
+            "-l",
+            "release=dask",
+            "-o",
+            "name",
+        );
         assert.equal(leftovers.trim(), "");
         await removeStack(STACK);
     });

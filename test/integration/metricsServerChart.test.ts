@@ -22,18 +22,25 @@ describe("MetricsServer chart mode on a cluster without one", { timeout: 15 * 60
     before(async () => {
         await bareCluster("up");
         kubeconfigPath = (await bareCluster("kubeconfig")).trim();
-        stack = await LocalWorkspace.createOrSelectStack({
-            stackName: STACK,
-            projectName: "daskk8s-metrics-server",
-            program: async () => {
-                const target = new KubeconfigTarget("cluster", { kubeconfigPath });
-                const server = new MetricsServer("metrics-server", {
-                    chart: { path: path.join(CHARTS, "metrics-server-3.13.1.tgz") },
-                    kubeletInsecureTls: true,
-                }, { providers: [target.provider] });
-                return { apiServiceName: server.apiServiceName, mode: server.mode };
+        stack = await LocalWorkspace.createOrSelectStack(
+            {
+                stackName: STACK,
+                projectName: "daskk8s-metrics-server",
+                program: async () => {
+                    const target = new KubeconfigTarget("cluster", { kubeconfigPath });
+                    const server = new MetricsServer(
+                        "metrics-server",
+                        {
+                            chart: { path: path.join(CHARTS, "metrics-server-3.13.1.tgz") },
+                            kubeletInsecureTls: true,
+                        },
+                        { providers: [target.provider] },
+                    );
+                    return { apiServiceName: server.apiServiceName, mode: server.mode };
+                },
             },
-        }, { envVars: toolEnv() as Record<string, string> });
+            { envVars: toolEnv() as Record<string, string> },
+        );
     });
 
     after(async () => {
@@ -52,7 +59,10 @@ describe("MetricsServer chart mode on a cluster without one", { timeout: 15 * 60
         assert.ok(deployment.spec.template.spec.containers[0].args.includes("--kubelet-insecure-tls"));
         const apiService = await kubectlJson("get", "apiservice", "v1beta1.metrics.k8s.io", "--show-managed-fields");
         assert.deepEqual(apiService.spec.service, { name: "metrics-server", namespace: "kube-system", port: 443 });
-        assert.ok(apiService.metadata.managedFields.some((f: { manager: string }) => /pulumi/.test(f.manager)), "applied by Pulumi");
+        assert.ok(
+            apiService.metadata.managedFields.some((f: { manager: string }) => /pulumi/.test(f.manager)),
+            "applied by Pulumi",
+        );
         for (const kind of ["serviceaccount", "service", "clusterrole", "clusterrolebinding"]) {
             assert.match(await kubectl("get", kind, "-A", "-o", "name"), /metrics-server/, `${kind} created`);
         }

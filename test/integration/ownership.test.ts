@@ -19,7 +19,7 @@ const TOKEN = "tok-in-dask-5d1e0c7b";
 
 /** The minikube stack's settings with the Dask objects in `namespace` (no autoscaler: nothing to scale here). */
 async function stackIn(name: string, dask: Record<string, unknown>, settings: Record<string, unknown> = {}): Promise<Stack> {
-    const config = { ...await minikubeConfigHere(), ...settings };
+    const config = { ...(await minikubeConfigHere()), ...settings };
     Object.assign(config["daskk8s:dask"], dask);
     config["daskk8s:autoscaling"] = { enabled: false };
     config["daskk8s:dask"].workers = { ...config["daskk8s:dask"].workers, replicas: 1 };
@@ -79,9 +79,14 @@ describe("namespaces and secrets on a live control plane", { timeout: 20 * 60_00
 
     it("refuses to create a namespace another team made, before touching anything", async () => {
         stacks.team = await stackIn(STACKS.team, { namespace: TEAM_NS });
-        await refusedUp(stacks.team, STACKS.team, new RegExp(
-            `daskk8s:dask\\.namespace \\("${TEAM_NS}"\\) already exists in context \\S+ and was not created by this stack[\\s\\S]*` +
-            "deploy into it with daskk8s:dask\\.createNamespace false"));
+        await refusedUp(
+            stacks.team,
+            STACKS.team,
+            new RegExp(
+                `daskk8s:dask\\.namespace \\("${TEAM_NS}"\\) already exists in context \\S+ and was not created by this stack[\\s\\S]*` +
+                    "deploy into it with daskk8s:dask\\.createNamespace false",
+            ),
+        );
         assert.deepEqual(await teamObjects(), { phase: "Active", annotations: {}, data: { owner: "team-a" } });
     });
 
@@ -103,11 +108,18 @@ describe("namespaces and secrets on a live control plane", { timeout: 20 * 60_00
         const ns = await kubectlJson("get", "namespace", OWN_NS);
         assert.equal(ns.metadata.annotations["daskk8s.io/owner"], `organization/daskk8s/${STACKS.own}`);
         const again = await stacks.own.preview({ ...observe(STACKS.own), expectNoChanges: true });
-        assert.deepEqual(Object.keys(again.changeSummary).filter((op) => op !== "same"), [], "its own namespace passes the check");
+        assert.deepEqual(
+            Object.keys(again.changeSummary).filter((op) => op !== "same"),
+            [],
+            "its own namespace passes the check",
+        );
 
         stacks.other = await stackIn(STACKS.other, { namespace: OWN_NS });
-        await refusedUp(stacks.other, STACKS.other, new RegExp(
-            `daskk8s:dask\\.namespace \\("${OWN_NS}"\\) already exists in context \\S+ and belongs to stack organization/daskk8s/${STACKS.own}`));
+        await refusedUp(
+            stacks.other,
+            STACKS.other,
+            new RegExp(`daskk8s:dask\\.namespace \\("${OWN_NS}"\\) already exists in context \\S+ and belongs to stack organization/daskk8s/${STACKS.own}`),
+        );
 
         assert.equal((await stacks.own.destroy(observe(STACKS.own))).summary.result, "succeeded");
         await namespaceGone(OWN_NS, 120_000);
@@ -117,7 +129,10 @@ describe("namespaces and secrets on a live control plane", { timeout: 20 * 60_00
         const apiService = await kubectlJson("get", "apiservice", "v1beta1.metrics.k8s.io");
         stacks.metrics = await stackIn(STACKS.metrics, {}, { "daskk8s:metricsServer": { mode: "chart" } });
         await assert.rejects(stacks.metrics.preview(observe(STACKS.metrics)), (err: Error) => {
-            assert.match(err.message, /daskk8s:metricsServer\.mode \("chart"\) would install a second metrics server: context \S+ already serves v1beta1\.metrics\.k8s\.io from [\s\S]*Set daskk8s:metricsServer\.mode to "existing" to use the cluster's/);
+            assert.match(
+                err.message,
+                /daskk8s:metricsServer\.mode \("chart"\) would install a second metrics server: context \S+ already serves v1beta1\.metrics\.k8s\.io from [\s\S]*Set daskk8s:metricsServer\.mode to "existing" to use the cluster's/,
+            );
             return true;
         });
         await refusedUp(stacks.metrics, STACKS.metrics, /would install a second metrics server/);
@@ -129,10 +144,15 @@ describe("namespaces and secrets on a live control plane", { timeout: 20 * 60_00
     it("refuses a secret inside daskk8s:dask before touching anything, naming its key, never showing it", async () => {
         stacks.secret = await stackIn(STACKS.secret, {});
         await stacks.secret.setConfig("dask.workers.env.API_TOKEN", { value: TOKEN, secret: true }, true);
-        const message = await refusedUp(stacks.secret, STACKS.secret, new RegExp(
-            "daskk8s:dask\\.workers\\.env\\.API_TOKEN \\(secret\\) holds a value set with --secret[\\s\\S]*" +
-            "secrets go in daskk8s:jupyterPassword and daskk8s:secretEnv only[\\s\\S]*" +
-            "pulumi config set --secret --path secretEnv\\.workers\\.API_TOKEN"));
+        const message = await refusedUp(
+            stacks.secret,
+            STACKS.secret,
+            new RegExp(
+                "daskk8s:dask\\.workers\\.env\\.API_TOKEN \\(secret\\) holds a value set with --secret[\\s\\S]*" +
+                    "secrets go in daskk8s:jupyterPassword and daskk8s:secretEnv only[\\s\\S]*" +
+                    "pulumi config set --secret --path secretEnv\\.workers\\.API_TOKEN",
+            ),
+        );
         assert.ok(!message.includes(TOKEN), "the error does not show the value");
         assert.ok(!fs.readFileSync(logFile(STACKS.secret), "utf8").includes(TOKEN), "pulumi's output does not show it");
         await assert.rejects(kubectl("get", "namespace", "dask"), /NotFound/);

@@ -12,7 +12,19 @@ import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import {
-    REPO, kubeconfig, kubectl, kubectlJson, logFile, minikubeConfigHere, namespaceGone, observe, removeStack, run, stackWithConfig, stateFile, waitFor,
+    REPO,
+    kubeconfig,
+    kubectl,
+    kubectlJson,
+    logFile,
+    minikubeConfigHere,
+    namespaceGone,
+    observe,
+    removeStack,
+    run,
+    stackWithConfig,
+    stateFile,
+    waitFor,
 } from "./harness";
 import { REAL_NODE_IP, countDrops, jupyterLogin, masqueradeRules, realNodeBaseline, realNodeCluster, realNodeValues } from "./realNode";
 
@@ -55,11 +67,13 @@ async function workerReplicas(): Promise<number> {
 /** Every pod of the release, where it runs and whether its containers run. */
 async function pods(): Promise<{ name: string; node: string; ready: boolean }[]> {
     const list = await kubectlJson("-n", NS, "get", "pods", "-l", "release=dask");
-    return list.items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => ({
-        name: p.metadata.name,
-        node: p.spec.nodeName,
-        ready: (p.status.containerStatuses ?? []).every((c: any) => c.ready && c.state.running),
-    }));
+    return list.items
+        .filter((p: any) => !p.metadata.deletionTimestamp)
+        .map((p: any) => ({
+            name: p.metadata.name,
+            node: p.spec.nodeName,
+            ready: (p.status.containerStatuses ?? []).every((c: any) => c.ready && c.state.running),
+        }));
 }
 
 /** The value is not in the state file, `pulumi stack export`, the outputs, pulumi's output or the given text. */
@@ -114,10 +128,14 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
 
     it("deploys scheduler, a worker and Jupyter as running containers on the real node", async () => {
         await up();
-        const running = await waitFor("3 ready pods on the real node", async () => {
-            const all = await pods();
-            return all.length === 3 && all.every((p) => p.ready && p.node === "real-node") ? all : undefined;
-        }, 180_000);
+        const running = await waitFor(
+            "3 ready pods on the real node",
+            async () => {
+                const all = await pods();
+                return all.length === 3 && all.every((p) => p.ready && p.node === "real-node") ? all : undefined;
+            },
+            180_000,
+        );
         assert.deepEqual(running.map((p) => p.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, "")).sort(), ["dask-jupyter", "dask-scheduler", "dask-worker"]);
         jupyterPassword = (await stack.outputs()).jupyterPassword.value;
     });
@@ -147,10 +165,17 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
     it("gives workers the secretEnv value through a Kubernetes Secret; it is nowhere in plaintext", async () => {
         const workers = Object.values(await dask("2024.1.0", "workers", PIP_PACKAGE, "API_TOKEN")) as any[];
         assert.ok(workers.length >= 1);
-        assert.deepEqual(workers.map((w) => w.env), workers.map(() => TOKENS[0]), "every worker reads the token");
+        assert.deepEqual(
+            workers.map((w) => w.env),
+            workers.map(() => TOKENS[0]),
+            "every worker reads the token",
+        );
         const deployment = await kubectlJson("-n", NS, "get", "deployment", "dask-worker");
         const env = deployment.spec.template.spec.containers[0].env;
-        assert.deepEqual(env.find((e: any) => e.name === "API_TOKEN"), { name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "dask-worker-env", key: "API_TOKEN" } } });
+        assert.deepEqual(
+            env.find((e: any) => e.name === "API_TOKEN"),
+            { name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "dask-worker-env", key: "API_TOKEN" } } },
+        );
         const secret = await kubectlJson("-n", NS, "get", "secret", "dask-worker-env");
         assert.equal(Buffer.from(secret.data.API_TOKEN, "base64").toString(), TOKENS[0]);
         await assertNowhereInPlaintext(TOKENS[0], JSON.stringify(deployment));
@@ -159,12 +184,18 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
     it("gives the Jupyter server its secretEnv value through its own Secret, which the workers do not get", async () => {
         const deployment = await kubectlJson("-n", NS, "get", "deployment", "dask-jupyter");
         const env = deployment.spec.template.spec.containers[0].env;
-        assert.deepEqual(env.find((e: any) => e.name === "NOTEBOOK_TOKEN"),
-            { name: "NOTEBOOK_TOKEN", valueFrom: { secretKeyRef: { name: "dask-jupyter-env", key: "NOTEBOOK_TOKEN" } } });
+        assert.deepEqual(
+            env.find((e: any) => e.name === "NOTEBOOK_TOKEN"),
+            { name: "NOTEBOOK_TOKEN", valueFrom: { secretKeyRef: { name: "dask-jupyter-env", key: "NOTEBOOK_TOKEN" } } },
+        );
         // Inside the running notebook container on the real node.
         assert.equal((await kubectl("-n", NS, "exec", "deploy/dask-jupyter", "--", "printenv", "NOTEBOOK_TOKEN")).trim(), NOTEBOOK_TOKEN);
         const workers = Object.values(await dask("2024.1.0", "workers", PIP_PACKAGE, "NOTEBOOK_TOKEN")) as any[];
-        assert.deepEqual(workers.map((w) => w.env), workers.map(() => null), "the workers do not see the notebook's secret");
+        assert.deepEqual(
+            workers.map((w) => w.env),
+            workers.map(() => null),
+            "the workers do not see the notebook's secret",
+        );
         await assertNowhereInPlaintext(NOTEBOOK_TOKEN, JSON.stringify(deployment));
     });
 
@@ -211,7 +242,10 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
 
     it("previews no change after the HPA scaled up and down", async () => {
         const preview = await stack.preview({ ...observe(STACK), expectNoChanges: true });
-        assert.deepEqual(Object.keys(preview.changeSummary).filter((op) => op !== "same"), []);
+        assert.deepEqual(
+            Object.keys(preview.changeSummary).filter((op) => op !== "same"),
+            [],
+        );
     });
 
     it("runs image tag 2026.7.1: scheduler, workers, an additional worker group and Jupyter start and compute", async () => {
@@ -221,10 +255,14 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         stack = await stackWithConfig(STACK, config);
         await setSecrets(TOKENS[1]);
         await up();
-        await waitFor("4 ready pods on the real node", async () => {
-            const all = await pods();
-            return all.length === 4 && all.every((p) => p.ready && p.node === "real-node") ? all : undefined;
-        }, 240_000);
+        await waitFor(
+            "4 ready pods on the real node",
+            async () => {
+                const all = await pods();
+                return all.length === 4 && all.every((p) => p.ready && p.node === "real-node") ? all : undefined;
+            },
+            240_000,
+        );
         const group = await kubectlJson("-n", NS, "get", "deployment", "dask-worker-extra");
         assert.deepEqual(group.spec.template.spec.containers[0].args.slice(0, 2), ["dask", "worker"]);
         const result = await dask("2026.7.1", "compute");
@@ -233,11 +271,16 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         // until both Deployments have a worker at the scheduler. The HPA may have
         // added main workers while pods started; the group has its one.
         const groupsOf = (ws: any[]) => ws.map((w) => w.host.replace(/-[a-z0-9]+-[a-z0-9]+$/, ""));
-        const workers = await waitFor("a main and a group worker at the scheduler", async () => {
-            const ws = Object.values(await dask("2026.7.1", "workers", PIP_PACKAGE)) as any[];
-            const groups = groupsOf(ws);
-            return groups.includes("dask-worker") && groups.includes("dask-worker-extra") ? ws : undefined;
-        }, 120_000, 3000);
+        const workers = await waitFor(
+            "a main and a group worker at the scheduler",
+            async () => {
+                const ws = Object.values(await dask("2026.7.1", "workers", PIP_PACKAGE)) as any[];
+                const groups = groupsOf(ws);
+                return groups.includes("dask-worker") && groups.includes("dask-worker-extra") ? ws : undefined;
+            },
+            120_000,
+            3000,
+        );
         assert.equal(groupsOf(workers).filter((g) => g === "dask-worker-extra").length, 1, `${groupsOf(workers)}`);
         assert.ok(workers.every((w) => w.module_version === PIP_VERSION));
         const mainWorkers = Object.values(await dask("2026.7.1", "workers", PIP_PACKAGE, "API_TOKEN")) as any[];
@@ -256,7 +299,11 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         const result = await stack.destroy(observe(STACK));
         assert.equal(result.summary.result, "succeeded");
         await namespaceGone(NS, 120_000);
-        await waitFor("no containers on the real node", async () => ((await run("bash", [path.join(REPO, "scripts", "realnode.sh"), "containers"])).trim() === "" ? true : undefined), 120_000);
+        await waitFor(
+            "no containers on the real node",
+            async () => ((await run("bash", [path.join(REPO, "scripts", "realnode.sh"), "containers"])).trim() === "" ? true : undefined),
+            120_000,
+        );
         await removeStack(STACK);
     });
 

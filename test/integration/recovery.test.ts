@@ -13,7 +13,20 @@ import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import {
-    REPO, STATE_DIR, cluster, kubectl, kubectlJson, logFile, minikubeConfigHere, namespaceGone, observe, removeStack, run, stackWithConfig, toolEnv, waitFor,
+    REPO,
+    STATE_DIR,
+    cluster,
+    kubectl,
+    kubectlJson,
+    logFile,
+    minikubeConfigHere,
+    namespaceGone,
+    observe,
+    removeStack,
+    run,
+    stackWithConfig,
+    toolEnv,
+    waitFor,
 } from "./harness";
 
 const STACK = "it-recovery";
@@ -37,8 +50,12 @@ async function recover(): Promise<{ code: number; output: string }> {
 
 /** Every process below `pid`, deepest first. */
 async function descendants(pid: number): Promise<number[]> {
-    const children = (await run("ps", ["-e", "-o", "pid=,ppid="])).trim().split("\n").map((l) => l.trim().split(/\s+/).map(Number))
-        .filter(([, parent]) => parent === pid).map(([child]) => child);
+    const children = (await run("ps", ["-e", "-o", "pid=,ppid="]))
+        .trim()
+        .split("\n")
+        .map((l) => l.trim().split(/\s+/).map(Number))
+        .filter(([, parent]) => parent === pid)
+        .map(([child]) => child);
     const below = await Promise.all(children.map(descendants));
     return [...below.flat(), ...children];
 }
@@ -52,10 +69,18 @@ async function killedUp(deployment = "dask-scheduler"): Promise<void> {
     let killed = false;
     const exited = new Promise((resolve) => up.on("exit", resolve));
     try {
-        await waitFor(`the chart's ${deployment} Deployment to be created`, async () =>
-            (await kubectl("-n", NS, "get", "deployment", deployment).then(() => true, () => undefined)), 180_000, 200);
+        await waitFor(
+            `the chart's ${deployment} Deployment to be created`,
+            async () =>
+                await kubectl("-n", NS, "get", "deployment", deployment).then(
+                    () => true,
+                    () => undefined,
+                ),
+            180_000,
+            200,
+        );
         // Everything at once, as when the machine goes away.
-        for (const pid of [up.pid!, ...await descendants(up.pid!)]) {
+        for (const pid of [up.pid!, ...(await descendants(up.pid!))]) {
             try {
                 process.kill(pid, "SIGKILL");
             } catch {
@@ -113,7 +138,10 @@ describe("an interrupted run, recovered in one command", { timeout: 20 * 60_000 
         assert.equal(code, 0, output);
         assert.match(output, /recover: cleared the stack's lock: the run that took it is gone \(pid \d+, since /);
         assert.match(output, /recover: the last run was cut short while these operations were under way:\n(    creating kubernetes:\S+ \S+\n)+/);
-        assert.match(output, /recover: cleared \d+ pending create\(s\) and refreshed the state; objects they left in the cluster are adopted by the next `pulumi up`/);
+        assert.match(
+            output,
+            /recover: cleared \d+ pending create\(s\) and refreshed the state; objects they left in the cluster are adopted by the next `pulumi up`/,
+        );
         assert.deepEqual(await pendingOperations(), []);
         assert.equal(fs.existsSync(LOCK_DIR) ? fs.readdirSync(LOCK_DIR).length : 0, 0);
         const again = await recover();
@@ -123,12 +151,21 @@ describe("an interrupted run, recovered in one command", { timeout: 20 * 60_000 
     it("the rerun converges: up adopts what the killed run left, then preview and refresh show no changes", async () => {
         const result = await stack.up(observe(STACK));
         assert.equal(result.summary.result, "succeeded");
-        assert.deepEqual(await daskObjects(), ["Deployment/dask-jupyter", "Deployment/dask-scheduler", "Deployment/dask-worker",
-            "Service/dask-jupyter", "Service/dask-scheduler"], "one of each object, none left over");
+        assert.deepEqual(
+            await daskObjects(),
+            ["Deployment/dask-jupyter", "Deployment/dask-scheduler", "Deployment/dask-worker", "Service/dask-jupyter", "Service/dask-scheduler"],
+            "one of each object, none left over",
+        );
         const preview = await stack.preview({ ...observe(STACK), expectNoChanges: true });
-        assert.deepEqual(Object.keys(preview.changeSummary).filter((op) => op !== "same"), []);
+        assert.deepEqual(
+            Object.keys(preview.changeSummary).filter((op) => op !== "same"),
+            [],
+        );
         const refresh = await stack.refresh({ ...observe(STACK), expectNoChanges: true });
-        assert.deepEqual(Object.keys(refresh.summary.resourceChanges ?? {}).filter((op) => op !== "same"), []);
+        assert.deepEqual(
+            Object.keys(refresh.summary.resourceChanges ?? {}).filter((op) => op !== "same"),
+            [],
+        );
         assert.deepEqual(await pendingOperations(), []);
     });
 
@@ -144,9 +181,12 @@ describe("an interrupted run, recovered in one command", { timeout: 20 * 60_000 
                 fs.writeFileSync(lock, JSON.stringify(content));
                 const { code, output } = await recover();
                 assert.equal(code, 3, `${who}: ${output}`);
-                assert.match(output, who === "another machine"
-                    ? /locked by process 1 on runner-elsewhere since .*: not this machine, .* left alone/
-                    : new RegExp(`locked by process ${live.pid} \\(sleep\\), running since .*: let it finish; left alone`));
+                assert.match(
+                    output,
+                    who === "another machine"
+                        ? /locked by process 1 on runner-elsewhere since .*: not this machine, .* left alone/
+                        : new RegExp(`locked by process ${live.pid} \\(sleep\\), running since .*: let it finish; left alone`),
+                );
                 assert.ok(fs.existsSync(lock), `${who}: the lock is still there`);
             }
         } finally {
@@ -162,7 +202,10 @@ describe("an interrupted run, recovered in one command", { timeout: 20 * 60_000 
         assert.equal(code, 0, output);
         assert.match(output, /recover: removed the empty \.pulumi\/stacks\/daskk8s\/it-recovery\.json\.attrs/);
         const preview = await stack.preview({ ...observe(STACK), expectNoChanges: true });
-        assert.deepEqual(Object.keys(preview.changeSummary).filter((op) => op !== "same"), []);
+        assert.deepEqual(
+            Object.keys(preview.changeSummary).filter((op) => op !== "same"),
+            [],
+        );
     });
 
     it("destroys cleanly afterwards", async () => {
@@ -195,9 +238,17 @@ describe("an interrupted run, recovered in one command", { timeout: 20 * 60_000 
         stack = await stackWithConfig(STACK, config);
         assert.equal((await stack.up(observe(STACK))).summary.result, "succeeded");
         const preview = await stack.preview({ ...observe(STACK), expectNoChanges: true });
-        assert.deepEqual(Object.keys(preview.changeSummary).filter((op) => op !== "same"), []);
-        assert.deepEqual(await daskObjects(), ["Deployment/dask-jupyter", "Deployment/dask-scheduler", "Deployment/dask-worker",
-            "Service/dask-jupyter", "Service/dask-scheduler"]);
+        assert.deepEqual(
+            Object.keys(preview.changeSummary).filter((op) => op !== "same"),
+            [],
+        );
+        assert.deepEqual(await daskObjects(), [
+            "Deployment/dask-jupyter",
+            "Deployment/dask-scheduler",
+            "Deployment/dask-worker",
+            "Service/dask-jupyter",
+            "Service/dask-scheduler",
+        ]);
         assert.equal((await stack.destroy(observe(STACK))).summary.result, "succeeded");
         await namespaceGone(NS, 120_000);
     });

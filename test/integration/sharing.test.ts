@@ -42,13 +42,19 @@ describe("components that would share a cluster's objects", { timeout: 15 * 60_0
     it("refuses a second DaskCluster with the same namespace and fullname when the program runs", async () => {
         const stack = await programStack("it-share-dask", "same-dask-names");
         stacks.push(stack);
-        await assert.rejects(stack.preview(observe(stack.name)), /DaskCluster "second" has invalid arguments:\s+fullname \("dask"\) is already used in namespace "it-share-a" of the same cluster by DaskCluster "first"/);
+        await assert.rejects(
+            stack.preview(observe(stack.name)),
+            /DaskCluster "second" has invalid arguments:\s+fullname \("dask"\) is already used in namespace "it-share-a" of the same cluster by DaskCluster "first"/,
+        );
     });
 
     it("refuses a second chart-mode MetricsServer on the same cluster when the program runs", async () => {
         const stack = await programStack("it-share-metrics", "two-metrics-servers");
         stacks.push(stack);
-        await assert.rejects(stack.preview(observe(stack.name)), /MetricsServer "three" has invalid arguments:\s+mode \("chart"\) deploys a second metrics server on the cluster where MetricsServer "two" deploys one/);
+        await assert.rejects(
+            stack.preview(observe(stack.name)),
+            /MetricsServer "three" has invalid arguments:\s+mode \("chart"\) deploys a second metrics server on the cluster where MetricsServer "two" deploys one/,
+        );
     });
 
     it("deploys two Dask clusters in two namespaces of one program, each with its own objects", async () => {

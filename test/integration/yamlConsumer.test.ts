@@ -61,14 +61,24 @@ describe("the components as a multi-language package, used from Pulumi YAML", { 
         await run("bash", [path.join(REPO, "scripts", "schema.sh")], 600_000);
         const schema = JSON.parse(fs.readFileSync(path.join(REPO, "components", "schema.json"), "utf8"));
         assert.equal(schema.name, "daskk8s");
-        assert.deepEqual(Object.keys(schema.resources).sort(),
-            ["daskk8s:index:DaskCluster", "daskk8s:index:KubeconfigTarget", "daskk8s:index:MetricsServer", "daskk8s:index:WorkerAutoscaler"]);
-        assert.deepEqual(schema.types["daskk8s:index:MetricsServerMode"].enum.map((e: { value: string }) => e.value), ["chart", "existing"]);
+        assert.deepEqual(Object.keys(schema.resources).sort(), [
+            "daskk8s:index:DaskCluster",
+            "daskk8s:index:KubeconfigTarget",
+            "daskk8s:index:MetricsServer",
+            "daskk8s:index:WorkerAutoscaler",
+        ]);
+        assert.deepEqual(
+            schema.types["daskk8s:index:MetricsServerMode"].enum.map((e: { value: string }) => e.value),
+            ["chart", "existing"],
+        );
     });
 
     it("refuses bad input with the component's own message, before anything is created", async () => {
         await stack.setConfig("daskChartPath", { value: "/nonexistent/dask.tgz" });
-        await assert.rejects(stack.preview(), /DaskCluster "dask" has invalid arguments:[\s\S]*chart\.path \("\/nonexistent\/dask\.tgz"\) must be an existing chart/);
+        await assert.rejects(
+            stack.preview(),
+            /DaskCluster "dask" has invalid arguments:[\s\S]*chart\.path \("\/nonexistent\/dask\.tgz"\) must be an existing chart/,
+        );
         await stack.setConfig("daskChartPath", { value: path.join(CHARTS, "dask-2024.1.1.tgz") });
     });
 
@@ -79,15 +89,22 @@ describe("the components as a multi-language package, used from Pulumi YAML", { 
         assert.equal(result.outputs.dashboardUrl.value, "http://reports-scheduler.reports.svc.cluster.local:80");
         assert.equal(result.outputs.hpaName.value, "reports-worker");
         for (const name of ["reports-scheduler", "reports-worker", "reports-jupyter"]) {
-            await waitFor(`${name} ready`, async () => {
-                const d = await kubectlJson("-n", "reports", "get", "deployment", name);
-                return d.status.readyReplicas >= 1 ? true : undefined;
-            }, 120_000);
+            await waitFor(
+                `${name} ready`,
+                async () => {
+                    const d = await kubectlJson("-n", "reports", "get", "deployment", name);
+                    return d.status.readyReplicas >= 1 ? true : undefined;
+                },
+                120_000,
+            );
         }
         const worker = await kubectlJson("-n", "reports", "get", "deployment", "reports-worker");
         const container = worker.spec.template.spec.containers[0];
         assert.equal(container.resources.requests.cpu, "250m");
-        assert.deepEqual(container.env.find((e: { name: string }) => e.name === "EXTRA_PIP_PACKAGES"), { name: "EXTRA_PIP_PACKAGES", value: "pyarrow" });
+        assert.deepEqual(
+            container.env.find((e: { name: string }) => e.name === "EXTRA_PIP_PACKAGES"),
+            { name: "EXTRA_PIP_PACKAGES", value: "pyarrow" },
+        );
         const hpa = await kubectlJson("-n", "reports", "get", "hpa", "reports-worker");
         assert.deepEqual([hpa.spec.scaleTargetRef.name, hpa.spec.maxReplicas], ["reports-worker", 3]);
     });
@@ -96,10 +113,16 @@ describe("the components as a multi-language package, used from Pulumi YAML", { 
         const outputs = await stack.outputs();
         assert.equal(outputs.jupyterPassword.secret, true);
         assert.equal(outputs.jupyterPassword.value, PASSWORD);
-        const hash = Buffer.from((await kubectl("-n", "reports", "get", "secret", "reports-jupyter-login", "-o", "jsonpath={.data.hash}")), "base64").toString();
+        const hash = Buffer.from(await kubectl("-n", "reports", "get", "secret", "reports-jupyter-login", "-o", "jsonpath={.data.hash}"), "base64").toString();
         const [scheme, salt, digest] = hash.split(":");
         assert.equal(scheme, "sha1");
-        assert.equal(digest, crypto.createHash("sha1").update(PASSWORD + salt).digest("hex"));
+        assert.equal(
+            digest,
+            crypto
+                .createHash("sha1")
+                .update(PASSWORD + salt)
+                .digest("hex"),
+        );
         const state = fs.readFileSync(stateFile(STACK, "daskk8s-yaml-example"), "utf8");
         assert.ok(!state.includes(PASSWORD), "no plaintext password in state");
         assert.ok(!state.includes(digest), "no password hash in state");
@@ -113,13 +136,17 @@ describe("the components as a multi-language package, used from Pulumi YAML", { 
     it("destroys what it created", async () => {
         const result = await stack.destroy({ color: "never" });
         assert.equal(result.summary.result, "succeeded");
-        await waitFor("namespace reports gone", async () => {
-            try {
-                await kubectl("get", "namespace", "reports");
-                return undefined;
-            } catch (err) {
-                return /NotFound/.test(String(err)) ? true : undefined;
-            }
-        }, 120_000);
+        await waitFor(
+            "namespace reports gone",
+            async () => {
+                try {
+                    await kubectl("get", "namespace", "reports");
+                    return undefined;
+                } catch (err) {
+                    return /NotFound/.test(String(err)) ? true : undefined;
+                }
+            },
+            120_000,
+        );
     });
 });

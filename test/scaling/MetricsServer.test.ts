@@ -36,7 +36,10 @@ describe("MetricsServer", () => {
         const before = registered.length;
         const server = new MetricsServer("ms-existing", { mode: "existing" });
         await settle();
-        assert.deepEqual(registered.slice(before).map((r) => r.type), ["daskk8s:index:MetricsServer"]);
+        assert.deepEqual(
+            registered.slice(before).map((r) => r.type),
+            ["daskk8s:index:MetricsServer"],
+        );
         assert.equal(await promiseOf(server.mode), "existing");
     });
 
@@ -48,23 +51,32 @@ describe("MetricsServer", () => {
         new MetricsServer("ms-other-cluster", {}, { providers: [b] });
         new MetricsServer("ms-marker", { mode: "existing" }, { providers: [a] });
         const before = registered.length;
-        assert.throws(() => new MetricsServer("ms-two", { chart: { path: LOCAL_CHART } }, { providers: [a] }), (err: Error) => {
-            assert.ok(err instanceof InvalidArgsError);
-            assert.match(err.message, /^MetricsServer "ms-two" has invalid arguments:\n {2}mode \("chart"\) deploys a second metrics server on the cluster where MetricsServer "ms-one" deploys one/);
-            return true;
-        });
+        assert.throws(
+            () => new MetricsServer("ms-two", { chart: { path: LOCAL_CHART } }, { providers: [a] }),
+            (err: Error) => {
+                assert.ok(err instanceof InvalidArgsError);
+                assert.match(
+                    err.message,
+                    /^MetricsServer "ms-two" has invalid arguments:\n {2}mode \("chart"\) deploys a second metrics server on the cluster where MetricsServer "ms-one" deploys one/,
+                );
+                return true;
+            },
+        );
         assert.equal(registered.length, before, "nothing was registered");
     });
 
     const cases: [string, MetricsServerArgs, string][] = [
-        ["an unknown mode", { mode: "addon" as never }, "mode (\"addon\") must be one of \"chart\", \"existing\""],
-        ["chart settings in existing mode", { mode: "existing", kubeletInsecureTls: true }, "kubeletInsecureTls (true) only applies when mode is \"chart\""],
-        ["a missing local chart", { chart: { path: "/nope/metrics-server.tgz" } }, "chart.path (\"/nope/metrics-server.tgz\") must be an existing chart"],
-        ["a bad namespace", { namespace: "Kube System" }, "namespace (\"Kube System\") must be a DNS-1123 label"],
+        ["an unknown mode", { mode: "addon" as never }, 'mode ("addon") must be one of "chart", "existing"'],
+        ["chart settings in existing mode", { mode: "existing", kubeletInsecureTls: true }, 'kubeletInsecureTls (true) only applies when mode is "chart"'],
+        ["a missing local chart", { chart: { path: "/nope/metrics-server.tgz" } }, 'chart.path ("/nope/metrics-server.tgz") must be an existing chart'],
+        ["a bad namespace", { namespace: "Kube System" }, 'namespace ("Kube System") must be a DNS-1123 label'],
     ];
     for (const [title, args, message] of cases) {
         it(`rejects ${title}`, () => {
-            assert.throws(() => new MetricsServer("ms-bad", args), (err: Error) => err instanceof InvalidArgsError && err.message.includes(message));
+            assert.throws(
+                () => new MetricsServer("ms-bad", args),
+                (err: Error) => err instanceof InvalidArgsError && err.message.includes(message),
+            );
         });
     }
 });

@@ -33,13 +33,21 @@ describe("WorkerAutoscaler", () => {
 
     it("passes the configured bounds, target and pace", async () => {
         new WorkerAutoscaler("hpa-custom", {
-            namespace: "analytics", deploymentName: "team-worker", minReplicas: 2, maxReplicas: 10, targetCpuUtilization: 50,
+            namespace: "analytics",
+            deploymentName: "team-worker",
+            minReplicas: 2,
+            maxReplicas: 10,
+            targetCpuUtilization: 50,
             scaleDown: { stabilizationWindowSeconds: 30, podsPerPeriod: 2, periodSeconds: 15 },
         });
         await settle();
         const spec = find(registered, HPA, "hpa-custom-hpa").inputs.spec;
         assert.deepEqual([spec.minReplicas, spec.maxReplicas, spec.metrics[0].resource.target.averageUtilization], [2, 10, 50]);
-        assert.deepEqual(spec.behavior.scaleDown, { stabilizationWindowSeconds: 30, selectPolicy: "Min", policies: [{ type: "Pods", value: 2, periodSeconds: 15 }] });
+        assert.deepEqual(spec.behavior.scaleDown, {
+            stabilizationWindowSeconds: 30,
+            selectPolicy: "Min",
+            policies: [{ type: "Pods", value: 2, periodSeconds: 15 }],
+        });
         assert.equal(spec.scaleTargetRef.name, "team-worker");
     });
 
@@ -59,12 +67,19 @@ describe("WorkerAutoscaler", () => {
         ["a CPU target above 100", { targetCpuUtilization: 150 }, "targetCpuUtilization (150) must be a whole number from 1 to 100"],
         ["zero minimum", { minReplicas: 0 }, "minReplicas (0) must be a whole number from 1 to 2147483647 (the largest Kubernetes accepts)"],
         ["a fractional maximum", { maxReplicas: 2.5 }, "maxReplicas (2.5) must be a whole number from 1 to 2147483647 (the largest Kubernetes accepts)"],
-        ["a negative window", { scaleDown: { stabilizationWindowSeconds: -1 } }, "scaleDown.stabilizationWindowSeconds (-1) must be a whole number from 0 to 3600"],
+        [
+            "a negative window",
+            { scaleDown: { stabilizationWindowSeconds: -1 } },
+            "scaleDown.stabilizationWindowSeconds (-1) must be a whole number from 0 to 3600",
+        ],
         ["a period above 30 minutes", { scaleDown: { periodSeconds: 3600 } }, "scaleDown.periodSeconds (3600) must be a whole number from 1 to 1800"],
     ];
     for (const [title, args, message] of cases) {
         it(`rejects ${title}`, () => {
-            assert.throws(() => new WorkerAutoscaler("hpa-bad", { ...base, ...args }), (err: Error) => err instanceof InvalidArgsError && err.message.includes(message));
+            assert.throws(
+                () => new WorkerAutoscaler("hpa-bad", { ...base, ...args }),
+                (err: Error) => err instanceof InvalidArgsError && err.message.includes(message),
+            );
         });
     }
 });
