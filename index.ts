@@ -1,9 +1,8 @@
 import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { DaskCluster, KubeconfigTarget, MetricsServer } from "./components/index";
 import { stackOwner } from "./components/common/ownership";
-import { checkCluster, loadStackConfig, stackFileValues } from "./config/index";
+import { checkCluster, loadStackConfig, stackFileLocation, stackFileValues } from "./config/index";
 
 function readIfPresent(file: string): string | undefined {
     return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
@@ -38,7 +37,7 @@ export = async () => {
         project: pulumi.getProject(),
         stack: pulumi.getStack(),
         values: pulumi.runtime.allConfig(),
-        stackFile: stackFileValues(readIfPresent(path.join(pulumi.getRootDirectory(), `Pulumi.${pulumi.getStack()}.yaml`))),
+        stackFile: stackFileValues(readIfPresent(stackFileLocation(pulumi.getRootDirectory(), pulumi.getStack(), readIfPresent))),
     });
     await checkCluster(settings, { project: pulumi.getProject(), stack: pulumi.getStack(), owner: stackOwner() });
 

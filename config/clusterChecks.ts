@@ -4,7 +4,8 @@
  */
 import { ApiEndpoint, KubeApiError, apiEndpoint } from "../components/common/kubeApi";
 import { selectedKubeconfig } from "../components/cluster/KubeconfigTarget";
-import { METRICS_API_SERVICE } from "../components/scaling/MetricsServer";
+import { METRICS_API_SERVICE, METRICS_SERVER_DEFAULTS } from "../components/scaling/MetricsServer";
+import { DASK_CLUSTER_DEFAULTS } from "../components/dask/daskClusterSettings";
 import { metricsApiTakeoverIssue, namespaceTakeoverIssue } from "../components/common/ownership";
 import { ArgIssue, formatIssue } from "../components/common/validation";
 import { StackConfigError, StackSettings } from "./stackConfig";
@@ -29,9 +30,9 @@ export async function checkCluster(settings: StackSettings, { project, stack, ow
     }
     const checks: [string, (endpoint: ApiEndpoint, where: string) => Promise<ArgIssue | undefined>][] = [];
     if (settings.dask.createNamespace !== false) {
-        checks.push(["dask", (e, where) => namespaceTakeoverIssue(e, settings.dask.namespace ?? "dask", owner, where)]);
+        checks.push(["dask", (e, where) => namespaceTakeoverIssue(e, settings.dask.namespace ?? DASK_CLUSTER_DEFAULTS.namespace, owner, where)]);
     }
-    if ((settings.metricsServer.mode ?? "chart") === "chart") {
+    if ((settings.metricsServer.mode ?? METRICS_SERVER_DEFAULTS.mode) === "chart") {
         checks.push(["metricsServer", (e, where) => metricsApiTakeoverIssue(e, METRICS_API_SERVICE, owner, where)]);
     }
     if (checks.length === 0) {

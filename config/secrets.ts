@@ -7,10 +7,26 @@
  * end up in plaintext in state, outputs and Kubernetes objects, so the only
  * keys that may hold secrets are those the program carries as secrets.
  */
+import * as path from "path";
 import { parse } from "yaml";
 
 /** Top-level settings whose values are carried as Pulumi secrets (and Kubernetes Secrets). */
 export const SECRET_SETTINGS = ["jupyterPassword", "secretEnv"] as const;
+
+/**
+ * Where the stack file is: next to Pulumi.yaml, or in the folder its
+ * `stackConfigDir` names.
+ */
+export function stackFileLocation(rootDir: string, stack: string, readFile: (file: string) => string | undefined): string {
+    const projectFile = ["Pulumi.yaml", "Pulumi.yml"].map((name) => readFile(path.join(rootDir, name))).find((text) => text !== undefined);
+    let dir: unknown;
+    try {
+        dir = (parse(projectFile ?? "") as { stackConfigDir?: unknown } | null)?.stackConfigDir;
+    } catch {
+        dir = undefined;
+    }
+    return path.join(rootDir, typeof dir === "string" ? dir : "", `Pulumi.${stack}.yaml`);
+}
 
 /** The values of a stack file, by dotted path (`daskk8s:dask.workers.env.TOKEN`): encrypted (`secure:`) and plain. */
 export interface StackFileValues {

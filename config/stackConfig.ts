@@ -12,7 +12,7 @@ import type { MetricsServerArgs } from "../components/scaling/MetricsServer";
 import { EksTargetArgs, eksTargetSettings, validateEksTargetArgs } from "../components/cluster/eksTargetSettings";
 import { kubeconfigTargetSettings, validateKubeconfigTargetArgs } from "../components/cluster/KubeconfigTarget";
 import { metricsServerSettings, validateMetricsServerArgs } from "../components/scaling/MetricsServer";
-import { workerAutoscalingSettings } from "../components/scaling/WorkerAutoscaler";
+import { validateWorkerAutoscalingArgs, workerAutoscalingSettings } from "../components/scaling/WorkerAutoscaler";
 import { validateDaskClusterArgs } from "../components/dask/daskClusterValidation";
 import { daskClusterSettings, daskJupyterSettings, daskWorkersSettings } from "../components/dask/daskClusterSettings";
 import { anyText, envMap, flag, group, schemaIssues } from "../components/common/settings";
@@ -151,6 +151,11 @@ function daskArgs(config: StackShape, secret: (value: string) => pulumi.Input<st
     } as DaskClusterArgs;
 }
 
+function withoutEnabled<T extends { enabled?: boolean }>(autoscaling: T): Omit<T, "enabled"> {
+    const { enabled: _enabled, ...rest } = autoscaling;
+    return rest;
+}
+
 /** The problems only the stack as a whole has; the components check the rest. */
 function stackProblems(config: StackShape, project: string): string[] {
     const problems: string[] = [];
@@ -259,6 +264,10 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
             : validateKubeconfigTargetArgs(target.args, env).map((i) => configLine(i, raw.project, (p) => `kubeconfig.${p}`))),
         ...validateDaskClusterArgs(daskArgs(config, plain)).map((i) => configLine(i, raw.project, daskConfigPath)),
         ...validateMetricsServerArgs(metricsServer).map((i) => configLine(i, raw.project, (p) => `metricsServer.${p}`)),
+        // A disabled block is checked too: turning it back on must not meet a bad value.
+        ...(config.autoscaling?.enabled === false ? validateWorkerAutoscalingArgs(withoutEnabled(config.autoscaling)) : []).map((i) =>
+            configLine(i, raw.project, (p) => `autoscaling.${p}`),
+        ),
     ];
     if (config.target === "eks" && raw.values["aws:region"] === undefined) {
         problems.push("aws:region (unset) is required for target eks: `pulumi config set aws:region us-west-2`");

@@ -230,6 +230,31 @@ describe("the program with bad config", () => {
         );
     });
 
+    it("refuses to install metrics-server where the cluster serves the metrics API already, before registering any resource", async () => {
+        api.objects.set(METRICS_API_PATH, {
+            metadata: { name: "v1beta1.metrics.k8s.io" },
+            spec: { service: { namespace: "kube-system", name: "metrics-server" } },
+        });
+        try {
+            const { error, registered } = await runFailing("minikube", stackFileConfig("minikube"));
+            assert.match(
+                error.message,
+                /daskk8s:metricsServer\.mode \("chart"\) would install a second metrics server: context minikube already serves v1beta1\.metrics\.k8s\.io from the Service kube-system\/metrics-server, not marked as this stack's \(.*kubectl annotate apiservice v1beta1\.metrics\.k8s\.io daskk8s\.io\/owner=organization\/daskk8s\/minikube.*\); .* Set daskk8s:metricsServer\.mode to "existing" to use the cluster's/,
+            );
+            assert.deepEqual(
+                registered.map((r) => r.name),
+                [],
+            );
+            // Installed by this stack: its own, kept on every run.
+            api.objects.set(METRICS_API_PATH, { metadata: { annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" } }, spec: {} });
+            await runProgram("minikube", stackFileConfig("minikube"));
+        } finally {
+            api.objects.delete(METRICS_API_PATH);
+        }
+    });
+});
+
+describe("the program with other settings", () => {
     it("deploys into an existing namespace with createNamespace false, without asking the cluster about it, and creates no namespace", async () => {
         const before = api.requests.length;
         const config = { ...stackFileConfig("minikube"), "daskk8s:dask": JSON.stringify({ namespace: "team-a", createNamespace: false }) };
@@ -253,42 +278,6 @@ describe("the program with bad config", () => {
         );
         const namespace = find(registered, "kubernetes:core/v1:Namespace", "dask-namespace");
         assert.deepEqual(namespace.inputs.metadata, { name: "dask", annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" } });
-    });
-
-    it("refuses to install metrics-server where the cluster serves the metrics API already, before registering any resource", async () => {
-        api.objects.set(METRICS_API_PATH, {
-            metadata: { name: "v1beta1.metrics.k8s.io" },
-            spec: { service: { namespace: "kube-system", name: "metrics-server" } },
-        });
-        try {
-            const { error, registered } = await runFailing("minikube", stackFileConfig("minikube"));
-            assert.match(
-                error.message,
-                /daskk8s:metricsServer\.mode \("chart"\) would install a second metrics server: context minikube already serves v1beta1\.metrics\.k8s\.io from the Service kube-system\/metrics-server, not marked as this stack's \(.*kubectl annotate apiservice v1beta1\.metrics\.k8s\.io daskk8s\.io\/owner=organization\/daskk8s\/minikube.*\); .* Set daskk8s:metricsServer\.mode to "existing" to use the cluster's/,
-            );
-            assert.deepEqual(
-                registered.map((r) => r.name),
-                [],
-            );
-            // Installed by this stack: its own, kept on every run.
-            api.objects.set(METRICS_API_PATH, { metadata: { annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" } }, spec: {} });
-            await runProgram("minikube", stackFileConfig("minikube"));
-        } finally {
-            api.objects.delete(METRICS_API_PATH);
-        }
-    });
-
-    it("marks the metrics-server chart's APIService as the stack's", async () => {
-        const { registered } = await runProgram("minikube", stackFileConfig("minikube"));
-        const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "metrics-server-chart");
-        const apiService = { apiVersion: "apiregistration.k8s.io/v1", kind: "APIService", metadata: { name: "v1beta1.metrics.k8s.io", labels: { app: "m" } } };
-        assert.deepEqual((await applyTransforms(chart, apiService)).metadata, {
-            name: "v1beta1.metrics.k8s.io",
-            labels: { app: "m" },
-            annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" },
-        });
-        const service = { apiVersion: "v1", kind: "Service", metadata: { name: "metrics-server" } };
-        assert.deepEqual(await applyTransforms(chart, service), service);
     });
 
     it("hands kubeconfig.adoptExisting to everything on the cluster: each object is applied with force", async () => {

@@ -24,7 +24,6 @@ export const EKS_TARGET_DEFAULTS = {
     maxNodes: 4,
     nodeDiskSizeGb: 50,
     vpcCidr: "10.0.0.0/16",
-    apiAccessCidrs: ["0.0.0.0/0"],
 } as const;
 const D = EKS_TARGET_DEFAULTS;
 
@@ -55,7 +54,7 @@ export interface EksTargetArgs extends AdoptionArgs {
     vpcCidr?: string;
     /** Use these subnets instead of creating a VPC. */
     network?: EksNetworkArgs;
-    /** CIDR blocks that may reach the public Kubernetes API endpoint. @default ["0.0.0.0/0"] (AWS's default; tighten it) */
+    /** CIDR blocks that may reach the public Kubernetes API endpoint. @default AWS's default: everyone (0.0.0.0/0); tighten it */
     apiAccessCidrs?: string[];
     /** Tags for every AWS resource created. @default {} */
     tags?: Record<string, string>;
@@ -96,8 +95,8 @@ export const eksTargetSettings = z.strictObject({
         { description: "Use these existing subnets instead of a new VPC." },
     ),
     apiAccessCidrs: listOf((c) => ipv4Cidr(c), "an IPv4 CIDR block such as 203.0.113.0/24", {
-        description: "Who may reach the public Kubernetes API endpoint (AWS's default is everyone: tighten it).",
-        default: D.apiAccessCidrs,
+        description: "Who may reach the public Kubernetes API endpoint; tighten it.",
+        defaultText: "AWS's default: everyone (`0.0.0.0/0`)",
     }),
     tags: z.record(z.string(), z.string()).optional().meta({ description: "Tags on every AWS resource.", default: {} }),
     adoptExisting: adoptExistingSetting,

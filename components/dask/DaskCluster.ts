@@ -202,7 +202,7 @@ export class DaskCluster extends pulumi.ComponentResource {
 
         const tag = args.image?.tag ?? DEFAULT_DASK_IMAGE_TAG;
         // Validation guarantees the entry points are known.
-        const entrypoints = entrypointsFor(tag, args.image?.entrypoints)!;
+        const entrypoints = entrypointsFor(tag, args.image?.entrypoints ?? D.entrypoints)!;
         const workerResources = withDefaults(args.workers?.resources, WORKER_RESOURCES);
         const schedulerService = args.scheduler?.service ?? {};
         const jupyterEnabled = args.jupyter?.enabled ?? D.jupyterEnabled;

@@ -115,7 +115,12 @@ export function validateDaskClusterArgs(args: DaskClusterArgs, programDir: strin
     const workers = args.workers ?? {};
     if (workers.autoscaling !== undefined) {
         if (workers.replicas !== undefined) {
-            issues.add("workers.replicas", workers.replicas, "has no effect while {{workers.autoscaling}} is set: the autoscaler owns the worker count");
+            issues.add(
+                "workers.replicas",
+                workers.replicas,
+                "has no effect while {{workers.autoscaling}} is on: the autoscaler owns the worker count; " +
+                    "bound it with {{workers.autoscaling.minReplicas}} and {{workers.autoscaling.maxReplicas}}, or turn autoscaling off",
+            );
         }
         for (const issue of validateWorkerAutoscalingArgs(workers.autoscaling)) {
             issues.add(`workers.autoscaling.${issue.path}`, issue.value, issue.rule.replace(/\{\{([^}]+)\}\}/g, "{{workers.autoscaling.$1}}"));

@@ -43,7 +43,7 @@ export function tagVersion(tag: string): [number, number, number] | undefined {
  * The entry points an image has: forced by `setting`, else read from the tag.
  * Undefined when `auto` cannot tell (a tag without a calendar version).
  */
-export function entrypointsFor(tag: string, setting: DaskEntrypointsSetting = "auto"): DaskEntrypoints | undefined {
+export function entrypointsFor(tag: string, setting: DaskEntrypointsSetting): DaskEntrypoints | undefined {
     if (setting !== "auto") {
         return setting;
     }

@@ -24,8 +24,8 @@
  * Value-level problems (types, ranges, patterns) come first; the rules
  * between settings (min <= max, request <= limit, LoadBalancer ranges,
  * Jupyter off with its settings, replicas while autoscaling, ...) are
- * checked once every value is well-formed; autoscaling's min <= max only
- * while it is enabled.
+ * checked once every value is well-formed, also inside a disabled
+ * autoscaling block.
  *
  * The bugs these properties found (E/Ei suffixes, float ties of quantities,
  * a top-level `__proto__`, "name:digits" repositories, secrets shown by other
@@ -429,10 +429,8 @@ const autoscalingRest = fc.record(
 
 const autoscaling = fc.oneof(
     { arbitrary: fc.tuple(replicaBounds, autoscalingRest).map(([bounds, rest]) => compact({ ...bounds, ...rest })), weight: 3 },
-    // Turned off, the bounds are only checked one by one (min may exceed max).
-    fc
-        .tuple(fc.record({ minReplicas: count(1), maxReplicas: count(1) }, { requiredKeys: [] }), autoscalingRest)
-        .map(([bounds, rest]) => compact({ ...bounds, ...rest, enabled: false })),
+    // Turned off, the block keeps its settings for later, checked all the same.
+    fc.tuple(replicaBounds, autoscalingRest).map(([bounds, rest]) => compact({ ...bounds, ...rest, enabled: false })),
 );
 
 /** min <= desired <= max, with the defaults (1, 2, 4) standing in for unset counts. */
@@ -1292,7 +1290,7 @@ function workers(c: StackCase): fc.Arbitrary<Mutation>[] {
                     "replicas while autoscaled",
                     ["dask", "workers", "replicas"],
                     v,
-                    `${named(["dask", "workers", "replicas"], v)} has no effect while ${key(["autoscaling", "enabled"])} is set: the autoscaler owns the worker count`,
+                    `${named(["dask", "workers", "replicas"], v)} has no effect while ${key(["autoscaling", "enabled"])} is on: the autoscaler owns the worker count`,
                 ),
             ),
         );
@@ -1303,8 +1301,8 @@ function workers(c: StackCase): fc.Arbitrary<Mutation>[] {
 function autoscalers(c: StackCase): fc.Arbitrary<Mutation>[] {
     const out: fc.Arbitrary<Mutation>[] = [];
     const max: number = get(c, ["autoscaling", "maxReplicas"]) ?? 3;
-    // Checked only while autoscaling is on (turned off, min may exceed max: see validCase).
-    if (max < MAX_INT32 && get(c, ["autoscaling", "enabled"]) !== false) {
+    // Checked also while autoscaling is off: turning it back on must not meet a bad value.
+    if (max < MAX_INT32) {
         out.push(
             count(max + 1).map((v) =>
                 setting(

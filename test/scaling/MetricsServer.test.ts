@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "path";
-import { find, installMocks, promiseOf, settle } from "../mocks";
+import { applyTransforms, find, installMocks, promiseOf, settle } from "../mocks";
 import * as k8s from "@pulumi/kubernetes";
 import { MetricsServer, MetricsServerArgs } from "../../components/scaling/MetricsServer";
 import { InvalidArgsError } from "../../components/common/validation";
@@ -21,6 +21,21 @@ describe("MetricsServer", () => {
         assert.deepEqual(chart.inputs.values, { fullnameOverride: "metrics-server", args: [] });
         assert.equal(await promiseOf(server.mode), "chart");
         assert.equal(await promiseOf(server.apiServiceName), "v1beta1.metrics.k8s.io");
+    });
+
+    it("marks the chart's APIService as this stack's, and leaves its other objects alone", async () => {
+        installMocks("daskk8s", "minikube", registered); // a program of its own: one chart-mode server per cluster
+        new MetricsServer("ms-marked", {});
+        await settle();
+        const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "ms-marked-chart");
+        const apiService = { apiVersion: "apiregistration.k8s.io/v1", kind: "APIService", metadata: { name: "v1beta1.metrics.k8s.io", labels: { app: "m" } } };
+        assert.deepEqual((await applyTransforms(chart, apiService)).metadata, {
+            name: "v1beta1.metrics.k8s.io",
+            labels: { app: "m" },
+            annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" },
+        });
+        const service = { apiVersion: "v1", kind: "Service", metadata: { name: "metrics-server" } };
+        assert.deepEqual(await applyTransforms(chart, service), service);
     });
 
     it("adds --kubelet-insecure-tls only when asked (minikube) and merges values", async () => {
