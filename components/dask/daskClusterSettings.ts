@@ -38,15 +38,17 @@ export const DASK_CLUSTER_DEFAULTS = {
 
 // Package specs reach the images' start script unquoted: no whitespace, quotes
 // or shell syntax, and no leading "-" (an option, not a package).
-const PIP_SPEC = /^[A-Za-z0-9_][A-Za-z0-9._\-[\],<>=!~*+:/@#%]*$/;
-const CONDA_SPEC = /^[A-Za-z0-9_][A-Za-z0-9._\-<>=!*:/,+]*$/;
-const CONDA_CHANNEL = /^[A-Za-z0-9_][A-Za-z0-9._\-:/]*$/;
-const APT_SPEC = /^[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.+:~-]+)?$/;
+export const PIP_SPEC = /^[A-Za-z0-9_][A-Za-z0-9._\-[\],<>=!~*+:/@#%]*$/;
+export const CONDA_SPEC = /^[A-Za-z0-9_][A-Za-z0-9._\-<>=!*:/,+]*$/;
+export const CONDA_CHANNEL = /^[A-Za-z0-9_][A-Za-z0-9._\-:/]*$/;
+export const APT_SPEC = /^[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.+:~-]+)?$/;
 // A registry host (with an optional port) only before a path: "dask:2024" is a name and a tag.
 const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-const IMAGE_REPOSITORY = new RegExp(
+export const IMAGE_REPOSITORY = new RegExp(
     `^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\\/)?${PATH_COMPONENT}(?:\\/${PATH_COMPONENT})*$`,
 );
+/** Object name prefix: a DNS-1123 label that leaves room for "-scheduler" (10 characters). */
+export const FULLNAME = /^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/;
 /** An image tag as registries accept it. */
 export const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
@@ -116,7 +118,7 @@ export const daskClusterSettings = z.strictObject({
         default: DASK_CLUSTER_DEFAULTS.createNamespace,
     }),
     // "-scheduler" (10 characters) is appended to it.
-    fullname: matching(/^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/, "a DNS-1123 label of at most 53 characters", {
+    fullname: matching(FULLNAME, "a DNS-1123 label of at most 53 characters", {
         description: "Object name prefix: `<fullname>-scheduler`, `<fullname>-worker`, `<fullname>-jupyter`.",
         default: DASK_CLUSTER_DEFAULTS.fullname,
     }),

@@ -14,7 +14,7 @@ import { DASK_CLUSTER_DEFAULTS, IMAGE_TAG, daskClusterSettings } from "./daskClu
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Namespaces Kubernetes itself creates and owns. */
-const CLUSTER_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+export const CLUSTER_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 function checkExposure(issues: IssueList, path: string, exposure: ServiceExposure | undefined, role: string): void {
     if (exposure === undefined) {

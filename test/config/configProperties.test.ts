@@ -41,6 +41,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { APT_SPEC, CONDA_CHANNEL, CONDA_SPEC, FULLNAME, IMAGE_REPOSITORY, IMAGE_TAG, PIP_SPEC } from "../../components/dask/daskClusterSettings";
+import { CLUSTER_NAMESPACES } from "../../components/dask/daskClusterValidation";
 import fc from "fast-check";
 import { RawStackConfig, SECRET_SETTINGS, StackConfigError, StackFileValues, loadStackConfig } from "../../config/index";
 import { DNS_LABEL, MAX_INT32, show } from "../../components/common/validation";
@@ -156,19 +158,11 @@ function asPulumiValue(text: string): unknown {
 // ---------------------------------------------------------------------------
 // Patterns and ranges, as the validators define them.
 
-// daskClusterSettings.ts, daskClusterValidation.ts (fullname gets "-scheduler" appended)
-const FULLNAME = /^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/;
-const CLUSTER_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
-const PIP_SPEC = /^[A-Za-z0-9_][A-Za-z0-9._\-[\],<>=!~*+:/@#%]*$/;
-const CONDA_SPEC = /^[A-Za-z0-9_][A-Za-z0-9._\-<>=!*:/,+]*$/;
-const CONDA_CHANNEL = /^[A-Za-z0-9_][A-Za-z0-9._\-:/]*$/;
-const APT_SPEC = /^[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.+:~-]+)?$/;
+// The patterns come from the implementation, which generates from them what
+// it accepts; test/dask/daskClusterSettings.test.ts checks them against
+// examples written independently of them.
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED_ENV: string[] = [...PACKAGE_ENV, PASSWORD_HASH_ENV, LOGIN_REVISION_ENV, SECRET_ENV_REVISION_ENV, "JUPYTERLAB_ARGS"];
-// A registry host (DNS labels, optional port) only before a path; components with ".", "_", "__" or dashes between.
-const IMAGE_REPOSITORY =
-    /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 // daskImage.ts: with entrypoints "auto" the tag must carry a calendar version.
 const CALVER = /^v?(\d{4})\.(\d{1,2})\.(\d+)(?:[-.+].*)?$/;
 // chartSource.ts
