@@ -40,3 +40,14 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     server.unref();
     return fake as FakeApiServer;
 }
+
+/** A kubeconfig (as text) with one context `ctx` for `server`, authenticating as `user`. */
+export function kubeconfigText(server: string, user: Record<string, unknown>, cluster: Record<string, unknown> = {}): string {
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "c", cluster: { server, ...cluster } }],
+        users: [{ name: "u", user }],
+        contexts: [{ name: "ctx", context: { cluster: "c", user: "u" } }],
+    });
+}

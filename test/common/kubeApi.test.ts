@@ -3,20 +3,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { FakeApiServer, startFakeApiServer } from "../fakeApiServer";
+import { FakeApiServer, kubeconfigText as kubeconfig, startFakeApiServer } from "../fakeApiServer";
 import { apiEndpoint, kubeGet } from "../../components/common/kubeApi";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-kubeapi-"));
-
-function kubeconfig(server: string, user: Record<string, unknown>, cluster: Record<string, unknown> = {}): string {
-    return JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [{ name: "c", cluster: { server, ...cluster } }],
-        users: [{ name: "u", user }],
-        contexts: [{ name: "ctx", context: { cluster: "c", user: "u" } }],
-    });
-}
 
 describe("kubeconfig credentials for the API checks", () => {
     let api: FakeApiServer;

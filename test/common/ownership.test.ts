@@ -1,21 +1,11 @@
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as http from "http";
-import { FakeApiServer, startFakeApiServer } from "../fakeApiServer";
+import { FakeApiServer, kubeconfigText as kubeconfig, startFakeApiServer } from "../fakeApiServer";
 import { apiEndpoint } from "../../components/common/kubeApi";
 import { OWNER_ANNOTATION, metricsApiTakeoverIssue, namespaceTakeoverIssue } from "../../components/common/ownership";
 
 const OWNER = "organization/daskk8s/dev";
-
-function kubeconfig(server: string, user: Record<string, unknown>, cluster: Record<string, unknown> = {}): string {
-    return JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [{ name: "c", cluster: { server, ...cluster } }],
-        users: [{ name: "u", user }],
-        contexts: [{ name: "ctx", context: { cluster: "c", user: "u" } }],
-    });
-}
 
 describe("namespace takeover check", () => {
     let api: FakeApiServer;

@@ -126,7 +126,7 @@ describe("stack config: secrets stay secret or are refused", () => {
     it("a secret inside an ordinary setting, naming the exact key and where it may go", () => {
         const values = minikubeWith({ dask: { workers: { env: { API_TOKEN: "tok-secret-1" } } } });
         assert.throws(
-            () => loadStackConfig({ project: "daskk8s", stack: "minikube", values, env, stackFile: file(["daskk8s:dask.workers.env.API_TOKEN"]) }),
+            () => load(values, "minikube", ["daskk8s:dask.workers.env.API_TOKEN"]),
             (err: StackConfigError) => {
                 assert.ok(err instanceof StackConfigError);
                 assert.equal(err.lines.length, 1, err.message);
@@ -191,14 +191,7 @@ describe("stack config: secrets stay secret or are refused", () => {
     it("one plaintext value among secret ones in secretEnv", () => {
         const values = minikubeWith({ secretEnv: { workers: { API_TOKEN: "tok", MODE: "plain" } } });
         assert.throws(
-            () =>
-                loadStackConfig({
-                    project: "daskk8s",
-                    stack: "minikube",
-                    values,
-                    env,
-                    stackFile: file(["daskk8s:secretEnv.workers.API_TOKEN"], ["daskk8s:secretEnv.workers.MODE"]),
-                }),
+            () => load(values, "minikube", ["daskk8s:secretEnv.workers.API_TOKEN"], ["daskk8s:secretEnv.workers.MODE"]),
             (err: StackConfigError) => {
                 assert.deepEqual(err.lines, [
                     "daskk8s:secretEnv.workers.MODE is stored in plaintext: set it with `pulumi config set --secret --path secretEnv.workers.MODE <value>`",
@@ -229,14 +222,7 @@ describe("stack config: secrets stay secret or are refused", () => {
     it("a secret that also breaks its setting's own rule is refused as a secret only, never shown", () => {
         const values = minikubeWith({ dask: { namespace: "Pw-token-1", workers: { env: { EXTRA_PIP_PACKAGES: "git+https://tok-2@x" } } } });
         assert.throws(
-            () =>
-                loadStackConfig({
-                    project: "daskk8s",
-                    stack: "minikube",
-                    values,
-                    env,
-                    stackFile: file(["daskk8s:dask.namespace", "daskk8s:dask.workers.env.EXTRA_PIP_PACKAGES"]),
-                }),
+            () => load(values, "minikube", ["daskk8s:dask.namespace", "daskk8s:dask.workers.env.EXTRA_PIP_PACKAGES"]),
             (err: StackConfigError) => {
                 assert.deepEqual(
                     err.lines.map((l) => l.split(" (secret)")[0]),
@@ -267,81 +253,114 @@ describe("stack config: secrets stay secret or are refused", () => {
 });
 
 describe("stack config: each bad setting fails with the file, key, value and what is allowed", () => {
-    it("an unknown target", () => assertRejects(minikubeWith({ target: "gke" }), 'daskk8s:target ("gke") must be one of "eks", "minikube", "existing"'));
+    // Each: a title, the settings changed on the minikube stack, the expected line (and the stack file's secure and plain paths).
+    const refusals: [string, Record<string, unknown>, string, string[]?, string[]?][] = [
+        ["an unknown target", { target: "gke" }, 'daskk8s:target ("gke") must be one of "eks", "minikube", "existing"'],
+        [
+            "autoscaling min above max",
+            { autoscaling: { minReplicas: 5, maxReplicas: 3 } },
+            "daskk8s:autoscaling.minReplicas (5) must not exceed daskk8s:autoscaling.maxReplicas (3)",
+        ],
+        [
+            "worker replicas while the autoscaler owns the count",
+            { dask: { workers: { replicas: 4 } } },
+            "daskk8s:dask.workers.replicas (4) has no effect while daskk8s:autoscaling.enabled is on: the autoscaler owns the worker count; " +
+                "bound it with daskk8s:autoscaling.minReplicas and daskk8s:autoscaling.maxReplicas, or turn autoscaling off",
+        ],
+        [
+            "a CPU target outside 1-100",
+            { autoscaling: { targetCpuUtilization: 120 } },
+            "daskk8s:autoscaling.targetCpuUtilization (120) must be a whole number from 1 to 100",
+        ],
+        [
+            "negative worker replicas",
+            { autoscaling: { enabled: false }, dask: { workers: { replicas: -2 } } },
+            "daskk8s:dask.workers.replicas (-2) must be a whole number from 0 to 2147483647",
+        ],
+        [
+            "a count beyond what Kubernetes holds (int32), before anything is created",
+            { autoscaling: { maxReplicas: 3000000000 } },
+            "daskk8s:autoscaling.maxReplicas (3000000000) must be a whole number from 1 to 2147483647 (the largest Kubernetes accepts)",
+        ],
+        [
+            "a bad setting in a disabled autoscaling block",
+            { autoscaling: { enabled: false, minReplicas: -5 } },
+            "daskk8s:autoscaling.minReplicas (-5) must be a whole number from 1 to 2147483647",
+        ],
+        [
+            "bounds the wrong way round in a disabled autoscaling block",
+            { autoscaling: { enabled: false, minReplicas: 5, maxReplicas: 3 } },
+            "daskk8s:autoscaling.minReplicas (5) must not exceed daskk8s:autoscaling.maxReplicas (3)",
+        ],
+        ["replicas that are not a number", { dask: { workers: { replicas: "three" } } }, 'daskk8s:dask.workers.replicas ("three") must be a number'],
+        [
+            "a public scheduler without source ranges",
+            { dask: { scheduler: { service: { type: "LoadBalancer" } } } },
+            "daskk8s:dask.scheduler.service.loadBalancerSourceRanges (unset) must list the CIDR blocks allowed to reach the scheduler",
+        ],
+        ["a package list that is a string", { dask: { packages: { pip: "dask-ml s3fs" } } }, 'daskk8s:dask.packages.pip ("dask-ml s3fs") must be a list'],
+        [
+            "a package spec with shell syntax",
+            { dask: { packages: { pip: ["dask-ml", "s3fs && curl x"] } } },
+            'daskk8s:dask.packages.pip[1] ("s3fs && curl x") must be a pip requirement',
+        ],
+        ["an empty image tag", { dask: { image: { tag: "" } } }, 'daskk8s:dask.image.tag ("") must be a non-empty image tag'],
+        [
+            "a typo in a top-level key",
+            { autoscalling: { minReplicas: 1 } },
+            "daskk8s:autoscalling (set) is not a known setting (known here: target, kubeconfig, eks, dask, jupyterPassword, secretEnv, metricsServer, autoscaling)",
+        ],
+        [
+            "a typo in a nested key",
+            { dask: { workers: { replica: 2 } } },
+            "daskk8s:dask.workers.replica (set) is not a known setting (known here: replicas, resources, threads, env)",
+        ],
+        [
+            "a metrics-server mode that does not exist",
+            { metricsServer: { mode: "addon" } },
+            'daskk8s:metricsServer.mode ("addon") must be one of "chart", "existing"',
+        ],
+        ["a kubeconfig context that does not exist", { kubeconfig: { context: "prod" } }, 'daskk8s:kubeconfig.context ("prod") must be a context in'],
+        ["EKS settings on a minikube stack", { eks: { minNodes: 1 } }, "daskk8s:eks (set) only applies to target eks; target is minikube"],
+        [
+            "a Jupyter password stored in plaintext",
+            { jupyterPassword: "a long password" },
+            "daskk8s:jupyterPassword is stored in plaintext: set it with `pulumi config set --secret jupyterPassword`",
+            [],
+            ["daskk8s:jupyterPassword"],
+        ],
+        [
+            "a worker CPU request above its limit",
+            { dask: { workers: { resources: { requests: { cpu: "2" }, limits: { cpu: "1" } } } } },
+            'daskk8s:dask.workers.resources.requests.cpu ("2") must not exceed daskk8s:dask.workers.resources.limits.cpu (1)',
+        ],
+    ];
+    for (const [title, overrides, expected, secure, plain] of refusals) {
+        it(title, () => assertRejects(minikubeWith(overrides), expected, secure, plain));
+    }
+
     it("a missing target", () => {
         const values = stackFileConfig("minikube");
         delete values["daskk8s:target"];
         assertRejects(values, "daskk8s:target (unset) must be one of");
     });
-    it("autoscaling min above max", () =>
-        assertRejects(
-            minikubeWith({ autoscaling: { minReplicas: 5, maxReplicas: 3 } }),
-            "daskk8s:autoscaling.minReplicas (5) must not exceed daskk8s:autoscaling.maxReplicas (3)",
-        ));
-    it("worker replicas while the autoscaler owns the count", () =>
-        assertRejects(
-            minikubeWith({ dask: { workers: { replicas: 4 } } }),
-            "daskk8s:dask.workers.replicas (4) has no effect while daskk8s:autoscaling.enabled is on: the autoscaler owns the worker count; " +
-                "bound it with daskk8s:autoscaling.minReplicas and daskk8s:autoscaling.maxReplicas, or turn autoscaling off",
-        ));
-    it("a CPU target outside 1-100", () =>
-        assertRejects(
-            minikubeWith({ autoscaling: { targetCpuUtilization: 120 } }),
-            "daskk8s:autoscaling.targetCpuUtilization (120) must be a whole number from 1 to 100",
-        ));
-    it("negative worker replicas", () =>
-        assertRejects(
-            minikubeWith({ autoscaling: { enabled: false }, dask: { workers: { replicas: -2 } } }),
-            "daskk8s:dask.workers.replicas (-2) must be a whole number from 0 to 2147483647",
-        ));
-    it("a count beyond what Kubernetes holds (int32), before anything is created", () =>
-        assertRejects(
-            minikubeWith({ autoscaling: { maxReplicas: 3000000000 } }),
-            "daskk8s:autoscaling.maxReplicas (3000000000) must be a whole number from 1 to 2147483647 (the largest Kubernetes accepts)",
-        ));
-    it("a bad setting in a disabled autoscaling block", () =>
-        assertRejects(
-            minikubeWith({ autoscaling: { enabled: false, minReplicas: -5 } }),
-            "daskk8s:autoscaling.minReplicas (-5) must be a whole number from 1 to 2147483647",
-        ));
-    it("bounds the wrong way round in a disabled autoscaling block", () =>
-        assertRejects(
-            minikubeWith({ autoscaling: { enabled: false, minReplicas: 5, maxReplicas: 3 } }),
-            "daskk8s:autoscaling.minReplicas (5) must not exceed daskk8s:autoscaling.maxReplicas (3)",
-        ));
+
     it("a misspelled project prefix, naming the key it means", () => {
         const values = { ...stackFileConfig("minikube"), "dask:autoscaling": JSON.stringify({ minReplicas: 2 }) };
         assertRejects(values, "dask:autoscaling is not read by anything: this project's settings are daskk8s:<key> (did you mean daskk8s:autoscaling?)");
     });
+
     it("a kubernetes: provider setting the program would ignore", () =>
         assertRejects(
             { ...stackFileConfig("minikube"), "kubernetes:context": "prod" },
             "kubernetes:context is not read: the program makes its own Kubernetes provider from daskk8s:kubeconfig",
         ));
-    it("replicas that are not a number", () =>
-        assertRejects(minikubeWith({ dask: { workers: { replicas: "three" } } }), 'daskk8s:dask.workers.replicas ("three") must be a number'));
-    it("a public scheduler without source ranges", () =>
-        assertRejects(
-            minikubeWith({ dask: { scheduler: { service: { type: "LoadBalancer" } } } }),
-            "daskk8s:dask.scheduler.service.loadBalancerSourceRanges (unset) must list the CIDR blocks allowed to reach the scheduler",
-        ));
-    it("a package list that is a string", () =>
-        assertRejects(minikubeWith({ dask: { packages: { pip: "dask-ml s3fs" } } }), 'daskk8s:dask.packages.pip ("dask-ml s3fs") must be a list'));
-    it("a package spec with shell syntax", () =>
-        assertRejects(
-            minikubeWith({ dask: { packages: { pip: ["dask-ml", "s3fs && curl x"] } } }),
-            'daskk8s:dask.packages.pip[1] ("s3fs && curl x") must be a pip requirement',
-        ));
-    it("an empty image tag", () => assertRejects(minikubeWith({ dask: { image: { tag: "" } } }), 'daskk8s:dask.image.tag ("") must be a non-empty image tag'));
-    it("a typo in a top-level key", () =>
-        assertRejects(
-            minikubeWith({ autoscalling: { minReplicas: 1 } }),
-            "daskk8s:autoscalling (set) is not a known setting (known here: target, kubeconfig, eks, dask, jupyterPassword, secretEnv, metricsServer, autoscaling)",
-        ));
+
     it("a top-level __proto__ key, which is a key like any other", () => {
         const values = { ...stackFileConfig("minikube"), "daskk8s:__proto__": JSON.stringify({ autoscaling: { maxReplicas: 7 } }) };
         assertRejects(values, "daskk8s:__proto__ (set) is not a known setting");
     });
+
     it("an image repository with a tag in it, even a numeric one", () => {
         assertRejects(
             minikubeWith({ dask: { image: { repository: "dask:2024" } } }),
@@ -352,34 +371,13 @@ describe("stack config: each bad setting fails with the file, key, value and wha
             "localhost:5000/my__team/dask--x",
         );
     });
-    it("a typo in a nested key", () =>
-        assertRejects(
-            minikubeWith({ dask: { workers: { replica: 2 } } }),
-            "daskk8s:dask.workers.replica (set) is not a known setting (known here: replicas, resources, threads, env)",
-        ));
-    it("a metrics-server mode that does not exist", () =>
-        assertRejects(minikubeWith({ metricsServer: { mode: "addon" } }), 'daskk8s:metricsServer.mode ("addon") must be one of "chart", "existing"'));
-    it("a kubeconfig context that does not exist", () =>
-        assertRejects(minikubeWith({ kubeconfig: { context: "prod" } }), 'daskk8s:kubeconfig.context ("prod") must be a context in'));
-    it("EKS settings on a minikube stack", () =>
-        assertRejects(minikubeWith({ eks: { minNodes: 1 } }), "daskk8s:eks (set) only applies to target eks; target is minikube"));
-    it("a Jupyter password stored in plaintext", () =>
-        assertRejects(
-            minikubeWith({ jupyterPassword: "a long password" }),
-            "daskk8s:jupyterPassword is stored in plaintext: set it with `pulumi config set --secret jupyterPassword`",
-            [],
-            ["daskk8s:jupyterPassword"],
-        ));
+
     it("the chart's default Jupyter password, without echoing it", () => {
         assertRejects(minikubeWith({ jupyterPassword: "dask" }), "daskk8s:jupyterPassword (secret) must not be the chart's public default password", [
             "daskk8s:jupyterPassword",
         ]);
     });
-    it("a worker CPU request above its limit", () =>
-        assertRejects(
-            minikubeWith({ dask: { workers: { resources: { requests: { cpu: "2" }, limits: { cpu: "1" } } } } }),
-            'daskk8s:dask.workers.resources.requests.cpu ("2") must not exceed daskk8s:dask.workers.resources.limits.cpu (1)',
-        ));
+
     it("EKS without a region", () => {
         const values = stackFileConfig("dev");
         delete values["aws:region"];
@@ -388,6 +386,7 @@ describe("stack config: each bad setting fails with the file, key, value and wha
             /Pulumi\.dev\.yaml[\s\S]*aws:region \(unset\) is required for target eks/,
         );
     });
+
     it("EKS node counts out of order", () => {
         const values = { ...stackFileConfig("dev"), "daskk8s:eks": JSON.stringify({ minNodes: 3, desiredNodes: 2 }) };
         assert.throws(
@@ -395,6 +394,7 @@ describe("stack config: each bad setting fails with the file, key, value and wha
             /daskk8s:eks\.minNodes \(3\) must not exceed daskk8s:eks\.desiredNodes \(2\)/,
         );
     });
+
     it("reports every bad value in one go; rules between settings once the values are good", () => {
         assert.throws(
             () => load(minikubeWith({ autoscaling: { minReplicas: 0, targetCpuUtilization: 0 }, dask: { workers: { threads: 0 } } })),
