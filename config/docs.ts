@@ -1,10 +1,12 @@
 /**
  * The settings tables of docs/configuration.md, generated from the stack
- * schema (the components' own settings). `npm run docs` writes them; a unit
- * test fails when the file is stale.
+ * schema (the components' own settings: types, ranges, defaults) and the
+ * components' TSDoc (descriptions, config/argDocs.ts). `npm run docs` writes
+ * them; a unit test fails when the file is stale.
  */
 import { z } from "zod";
 import { metaOf, objectIn } from "../components/common/settings";
+import { argDescriptions } from "./argDocs";
 import { stackSchema } from "./stackConfig";
 
 export const DOCS_FILE = "docs/configuration.md";
@@ -55,25 +57,38 @@ function allowed(schema: z.ZodType): string {
     return node instanceof z.ZodObject ? "object" : "text";
 }
 
-function rows(schema: z.ZodType, key: string): string[] {
+/** A setting's description: the component's TSDoc for its arguments, the stack schema's own for the stack's keys. */
+function describe(schema: z.ZodType, key: string, descriptions: Map<z.ZodType, string>): string {
+    const text = descriptions.get(schema) ?? (metaOf(schema)?.description as string | undefined);
+    if (text === undefined) {
+        throw new Error(`config/docs.ts: ${key} has no description (TSDoc on its args property, or a description in the stack schema)`);
+    }
+    return text;
+}
+
+function rows(schema: z.ZodType, key: string, descriptions: Map<z.ZodType, string>): string[] {
     const object = objectIn(schema);
     const meta = metaOf(schema);
     // A group is listed key by key, unless it has one default as a whole (resources).
     if (object !== undefined && meta?.default === undefined) {
+        // Its own row only where it has a default in words (a chart source).
         const own =
-            meta !== undefined && key.includes(".") ? [`| \`${key}\` | ${cell(defaultOf(schema))} | object | ${cell(meta.description as string)} |`] : [];
-        return [...own, ...Object.entries(object.shape).flatMap(([child, childSchema]) => rows(childSchema as z.ZodType, `${key}.${child}`))];
+            key.includes(".") && meta?.defaultText !== undefined
+                ? [`| \`${key}\` | ${cell(defaultOf(schema))} | object | ${cell(describe(schema, key, descriptions))} |`]
+                : [];
+        return [...own, ...Object.entries(object.shape).flatMap(([child, childSchema]) => rows(childSchema as z.ZodType, `${key}.${child}`, descriptions))];
     }
-    return [`| \`${key}\` | ${cell(defaultOf(schema))} | ${allowed(schema)} | ${cell((meta?.description as string | undefined) ?? "")} |`];
+    return [`| \`${key}\` | ${cell(defaultOf(schema))} | ${allowed(schema)} | ${cell(describe(schema, key, descriptions))} |`];
 }
 
 /** The generated tables, with their markers. */
 export function settingsTables(): string {
+    const descriptions = argDescriptions();
     const parts = [BEGIN];
     for (const [title, keys] of SECTIONS) {
         parts.push("", `#### ${title}`, "", "| key | default | accepts | meaning |", "| --- | --- | --- | --- |");
         for (const key of keys) {
-            parts.push(...rows(stackSchema.shape[key as keyof typeof stackSchema.shape] as z.ZodType, key));
+            parts.push(...rows(stackSchema.shape[key as keyof typeof stackSchema.shape] as z.ZodType, key, descriptions));
         }
     }
     const covered = SECTIONS.flatMap(([, keys]) => keys);

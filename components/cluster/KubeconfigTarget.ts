@@ -23,11 +23,9 @@ export interface KubeconfigTargetArgs extends AdoptionArgs {
 /** Every KubeconfigTarget argument. */
 export const kubeconfigTargetSettings = z.strictObject({
     kubeconfigPath: anyText({
-        description: "Kubeconfig to read (a leading `~` is your home directory in stack config); its content is kept as a Pulumi secret.",
         defaultText: "the first file in `$KUBECONFIG`, else `~/.kube/config`",
     }),
     context: anyText({
-        description: "Context to use; a context that is not in the file is an error listing those that are.",
         defaultText: "the file's current-context (`minikube` for target `minikube`)",
     }),
     adoptExisting: adoptExistingSetting,

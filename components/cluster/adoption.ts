@@ -34,9 +34,6 @@ export interface AdoptionArgs {
 
 /** The `adoptExisting` setting. */
 export const adoptExistingSetting = flag({
-    description:
-        "Take over Kubernetes objects of the same name that exist already, also fields another manager set (server-side apply with force); " +
-        'for one run after an interrupted one, see docs/operations.md, "If a run was interrupted".',
     default: false,
 });
 

@@ -42,7 +42,7 @@ export interface EksTargetArgs extends AdoptionArgs {
     kubernetesVersion?: string;
     /** EC2 instance types of the managed node group. @default ["t3.xlarge"] (4 vCPU, 16 GiB) */
     instanceTypes?: string[];
-    /** Fewest nodes. @default 1 */
+    /** Fewest nodes; min ≤ desired ≤ max. @default 1 */
     minNodes?: number;
     /** Nodes at creation (later changes are kept by the node group). @default 2 */
     desiredNodes?: number;
@@ -71,34 +71,30 @@ function ipv4Cidr(text: string, prefix = { min: 0, max: 32 }): boolean {
 /** Every EksTarget argument. */
 export const eksTargetSettings = z.strictObject({
     kubernetesVersion: matching(/^1\.[0-9]{2}$/, "a Kubernetes minor version such as 1.34", {
-        description: "EKS Kubernetes version (`major.minor`).",
         default: D.kubernetesVersion,
     }),
     instanceTypes: listOf(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an EC2 instance type such as t3.xlarge", {
-        description: "EC2 instance types of the managed node group.",
         default: D.instanceTypes,
     }),
-    minNodes: wholeNumber({ min: 0 }, { description: "Fewest nodes; min ≤ desired ≤ max.", default: D.minNodes }),
-    desiredNodes: wholeNumber({ min: 0 }, { description: "Nodes at creation (later changes are kept by the node group).", default: D.desiredNodes }),
-    maxNodes: wholeNumber({ min: 1 }, { description: "Most nodes.", default: D.maxNodes }),
-    nodeDiskSizeGb: wholeNumber({ min: 20, max: 16384 }, { description: "Root disk per node, GiB.", default: D.nodeDiskSizeGb }),
+    minNodes: wholeNumber({ min: 0 }, { default: D.minNodes }),
+    desiredNodes: wholeNumber({ min: 0 }, { default: D.desiredNodes }),
+    maxNodes: wholeNumber({ min: 1 }, { default: D.maxNodes }),
+    nodeDiskSizeGb: wholeNumber({ min: 20, max: 16384 }, { default: D.nodeDiskSizeGb }),
     vpcCidr: accepted((c) => ipv4Cidr(c, VPC_PREFIX), `an IPv4 CIDR block from /${VPC_PREFIX.min} to /${VPC_PREFIX.max}, such as 10.0.0.0/16`, {
-        description: "CIDR of the new VPC (2 AZs, public and private subnets, one NAT gateway).",
         default: D.vpcCidr,
     }),
     network: group(
         {
-            vpcId: z.string().meta({ description: "VPC id." }),
-            publicSubnetIds: z.array(z.string()).meta({ description: "Public subnets (internet-facing load balancers), at least two AZs." }),
-            privateSubnetIds: z.array(z.string()).meta({ description: "Private subnets for the nodes, at least two AZs." }),
+            vpcId: z.string(),
+            publicSubnetIds: z.array(z.string()),
+            privateSubnetIds: z.array(z.string()),
         },
-        { description: "Use these existing subnets instead of a new VPC." },
+        {},
     ),
     apiAccessCidrs: listOf((c) => ipv4Cidr(c), "an IPv4 CIDR block such as 203.0.113.0/24", {
-        description: "Who may reach the public Kubernetes API endpoint; tighten it.",
         defaultText: "AWS's default: everyone (`0.0.0.0/0`)",
     }),
-    tags: z.record(z.string(), z.string()).optional().meta({ description: "Tags on every AWS resource.", default: {} }),
+    tags: z.record(z.string(), z.string()).optional().meta({ default: {} }),
     adoptExisting: adoptExistingSetting,
 });
 

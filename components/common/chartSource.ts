@@ -26,25 +26,17 @@ export interface ChartSource {
 }
 
 /** The settings of a chart source; `defaultChart` says which chart and version the default is. */
+// Shared by every chart source, so that one place documents them (config/argDocs.ts).
+const chartSourceShape = {
+    repository: matching(/^(https?|oci):\/\/\S+$/, "an http(s):// or oci:// URL", { defaultText: "the chart's upstream repository" }),
+    version: matching(/^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/, "an exact chart version such as 1.2.3 (ranges would let the chart change under you)", {
+        defaultText: "the version this component is tested with",
+    }),
+    path: anyText(),
+};
+
 export function chartSourceSettings(defaultChart: string) {
-    return group(
-        {
-            repository: matching(/^(https?|oci):\/\/\S+$/, "an http(s):// or oci:// URL", {
-                description: "Chart repository URL.",
-                defaultText: "the chart's upstream repository",
-            }),
-            version: matching(
-                /^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/,
-                "an exact chart version such as 1.2.3 (ranges would let the chart change under you)",
-                {
-                    description: "Chart version (exact versions only).",
-                    defaultText: "the version this component is tested with",
-                },
-            ),
-            path: anyText({ description: "A local chart (`.tgz` or directory) instead; nothing is downloaded (air-gapped installs)." }),
-        },
-        { description: "Where the chart comes from.", defaultText: defaultChart },
-    );
+    return group(chartSourceShape, { defaultText: defaultChart });
 }
 
 /** Checks what the settings cannot: a local chart alone, and that it exists. `prefix` is the argument's path, e.g. `chart`. */

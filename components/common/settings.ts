@@ -8,11 +8,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ArgIssue, Described, MAX_INT32, show } from "./validation";
 
-/** What the docs say about a setting. */
+/**
+ * What a schema node says besides its type and range. A component argument's
+ * description is its TSDoc (config/argDocs.ts reads it for the docs); only
+ * the stack's own keys carry one here.
+ */
 export interface SettingMeta {
     [key: string]: unknown;
-    /** One sentence or two, for the settings table. */
-    description: string;
+    /** For the stack's own keys (no args interface to document them). */
+    description?: string;
     /** The value used when the setting is absent (the constructors read it from the same constant). */
     default?: unknown;
     /** The default in words, where it is computed (`the whole CPUs of the CPU limit`). */
@@ -32,7 +36,7 @@ export function wholeNumberRule(min: number, max?: number): string {
 }
 
 /** A whole number from `min` to `max` (default: the largest int32, where every count here ends up). */
-export function wholeNumber(range: { min: number; max?: number }, meta: SettingMeta) {
+export function wholeNumber(range: { min: number; max?: number }, meta: SettingMeta = {}) {
     const rule = wholeNumberRule(range.min, range.max);
     return z
         .number()
@@ -42,7 +46,7 @@ export function wholeNumber(range: { min: number; max?: number }, meta: SettingM
 }
 
 /** A string matching `pattern`; `what` completes "must be ...". */
-export function matching(pattern: RegExp, what: string, meta: SettingMeta) {
+export function matching(pattern: RegExp, what: string, meta: SettingMeta = {}) {
     return z
         .string()
         .regex(pattern, { error: `must be ${what}` })
@@ -51,7 +55,7 @@ export function matching(pattern: RegExp, what: string, meta: SettingMeta) {
 }
 
 /** A string `accept` approves; `what` completes "must be ...". */
-export function accepted(accept: (value: string) => boolean, what: string, meta: SettingMeta) {
+export function accepted(accept: (value: string) => boolean, what: string, meta: SettingMeta = {}) {
     return z
         .string()
         .refine(accept, { error: `must be ${what}` })
@@ -60,22 +64,22 @@ export function accepted(accept: (value: string) => boolean, what: string, meta:
 }
 
 /** One of a few strings. */
-export function oneOf<const T extends readonly [string, ...string[]]>(values: T, meta: SettingMeta) {
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T, meta: SettingMeta = {}) {
     return z.enum(values).optional().meta(meta);
 }
 
 /** true or false. */
-export function flag(meta: SettingMeta) {
+export function flag(meta: SettingMeta = {}) {
     return z.boolean().optional().meta(meta);
 }
 
 /** Any string (checked by a rule in code, or by what consumes it). */
-export function anyText(meta: SettingMeta) {
+export function anyText(meta: SettingMeta = {}) {
     return z.string().optional().meta(meta);
 }
 
 /** A list of strings, each matching `pattern`. */
-export function listOf(pattern: RegExp | ((item: string) => boolean), what: string, meta: SettingMeta) {
+export function listOf(pattern: RegExp | ((item: string) => boolean), what: string, meta: SettingMeta = {}) {
     const item = pattern instanceof RegExp ? z.string().regex(pattern, { error: `must be ${what}` }) : z.string().refine(pattern, { error: `must be ${what}` });
     return z.array(item).optional().meta(meta);
 }
@@ -84,12 +88,12 @@ export function listOf(pattern: RegExp | ((item: string) => boolean), what: stri
 export const asText = (v: unknown) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v);
 
 /** Environment variables: name → value (numbers and booleans taken as their text). */
-export function envMap(meta: SettingMeta) {
+export function envMap(meta: SettingMeta = {}) {
     return z.record(z.string(), z.preprocess(asText, z.string())).optional().meta(meta);
 }
 
 /** Free-form chart values. */
-export function chartValues(meta: SettingMeta) {
+export function chartValues(meta: SettingMeta = {}) {
     return z.record(z.string(), z.unknown()).optional().meta(meta);
 }
 

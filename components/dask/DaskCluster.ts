@@ -72,7 +72,7 @@ export interface DaskWorkersArgs {
 export interface DaskSchedulerArgs {
     /** How the scheduler (port 8786) and dashboard (port 80) are exposed. @default { type: "ClusterIP" } */
     service?: ServiceExposure;
-    /** @default { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } } */
+    /** Scheduler requests and limits, merged over the defaults. @default { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } } */
     resources?: ContainerResources;
 }
 
@@ -88,7 +88,7 @@ export interface DaskJupyterArgs {
     password?: pulumi.Input<string>;
     /** How the notebook (port 80) is exposed. @default { type: "ClusterIP" } */
     service?: ServiceExposure;
-    /** @default { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } } */
+    /** Notebook requests and limits, merged over the defaults. @default { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } } */
     resources?: ContainerResources;
     /**
      * Secret environment variables for the notebook, kept like

@@ -52,119 +52,96 @@ export const FULLNAME = /^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/;
 /** An image tag as registries accept it. */
 export const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
-const quantity = (description: string) =>
+const quantity = () =>
     z
         .preprocess(
             asText,
             z.string().refine((v) => parseQuantity(v) !== undefined, { error: `must be ${QUANTITY_TEXT}` }),
         )
-        .optional()
-        .meta({ description });
-const quantities = (what: string) => group({ cpu: quantity(`CPU ${what}.`), memory: quantity(`Memory ${what}.`) });
-const resources = (defaults: ContainerResources, description: string) =>
+        .optional();
+// One schema for every quantity group and every Service: one place documents them (config/argDocs.ts).
+const quantities = group({ cpu: quantity(), memory: quantity() });
+const resources = (defaults: ContainerResources) =>
     group(
         {
-            requests: quantities("request"),
-            limits: quantities("limit"),
+            requests: quantities,
+            limits: quantities,
         },
-        { description, default: defaults },
+        { default: defaults },
     );
 
-const exposure = (role: string) =>
-    group({
-        type: oneOf(SERVICE_TYPES as [string, ...string[]], {
-            description: `\`ClusterIP\` (in-cluster only; use \`kubectl port-forward\`), \`NodePort\` (minikube, on-premises) or \`LoadBalancer\` (cloud), for the ${role}.`,
-            default: DASK_CLUSTER_DEFAULTS.serviceType,
-        }),
-        loadBalancerSourceRanges: listOf((c) => parseCidr(c) !== undefined, "a CIDR block such as 203.0.113.0/24", {
-            description:
-                'CIDR blocks allowed to reach a `LoadBalancer`; required with it (write `["0.0.0.0/0"]` only if you mean it: whoever reaches the scheduler can run code on the workers).',
-        }),
-    });
-
-const secretEnvDescription = (who: string, secretName: string) =>
-    `Secret environment variables for the ${who} (tokens, keys): kept as Pulumi secrets in the Kubernetes Secret \`<fullname>-${secretName}\`; the Deployment holds only references, and a changed value restarts the pods.`;
+const exposure = group({
+    type: oneOf(SERVICE_TYPES as [string, ...string[]], {
+        default: DASK_CLUSTER_DEFAULTS.serviceType,
+    }),
+    loadBalancerSourceRanges: listOf((c) => parseCidr(c) !== undefined, "a CIDR block such as 203.0.113.0/24"),
+});
 
 /** The `workers` group. */
 export const daskWorkersSettings = z.strictObject({
-    replicas: wholeNumber({ min: 0 }, { description: "Number of workers when `autoscaling` is off.", default: DASK_CLUSTER_DEFAULTS.workerReplicas }),
-    autoscaling: workerAutoscalingSettings.optional().meta({
-        description: "A CPU-based HorizontalPodAutoscaler for the workers; while set, the worker Deployment is applied without `spec.replicas`.",
-    }),
-    resources: resources(WORKER_RESOURCES, "Requests and limits per worker, merged field by field over the default; a CPU request is always set."),
-    threads: wholeNumber({ min: 1 }, { description: "Threads per worker (`--nthreads`).", defaultText: "the whole CPUs of the CPU limit, at least 1" }),
-    env: envMap({ description: "Extra environment variables for the workers, written into the Deployment as they are: nothing secret here.", default: {} }),
-    secretEnv: envMap({ description: secretEnvDescription("workers", "worker-env"), default: {} }),
+    replicas: wholeNumber({ min: 0 }, { default: DASK_CLUSTER_DEFAULTS.workerReplicas }),
+    autoscaling: workerAutoscalingSettings.optional(),
+    resources: resources(WORKER_RESOURCES),
+    threads: wholeNumber({ min: 1 }, { defaultText: "the whole CPUs of the CPU limit, at least 1" }),
+    env: envMap({ default: {} }),
+    secretEnv: envMap({ default: {} }),
 });
 
 /** The `jupyter` group. */
 export const daskJupyterSettings = z.strictObject({
-    enabled: flag({ description: "Deploy the Jupyter notebook.", default: DASK_CLUSTER_DEFAULTS.jupyterEnabled }),
+    enabled: flag({ default: DASK_CLUSTER_DEFAULTS.jupyterEnabled }),
     password: anyText({
-        description: "Login password (at least 8 characters, not `dask`), hashed by the program.",
         defaultText: "a generated 24-character password",
     }),
-    service: exposure("notebook (port 80)"),
-    resources: resources(SIDE_RESOURCES, "Notebook requests and limits."),
-    secretEnv: envMap({ description: secretEnvDescription("notebook", "jupyter-env"), default: {} }),
+    service: exposure,
+    resources: resources(SIDE_RESOURCES),
+    secretEnv: envMap({ default: {} }),
 });
 
 /** Every DaskCluster argument. */
 export const daskClusterSettings = z.strictObject({
-    namespace: matching(DNS_LABEL, DNS_LABEL_TEXT, { description: "Namespace of every Dask object.", default: DASK_CLUSTER_DEFAULTS.namespace }),
+    namespace: matching(DNS_LABEL, DNS_LABEL_TEXT, { default: DASK_CLUSTER_DEFAULTS.namespace }),
     createNamespace: flag({
-        description:
-            "Create the namespace, marked as this stack's, and delete it on `destroy`; `false` to deploy into a namespace that exists, which is then never deleted.",
         default: DASK_CLUSTER_DEFAULTS.createNamespace,
     }),
     // "-scheduler" (10 characters) is appended to it.
     fullname: matching(FULLNAME, "a DNS-1123 label of at most 53 characters", {
-        description: "Object name prefix: `<fullname>-scheduler`, `<fullname>-worker`, `<fullname>-jupyter`.",
         default: DASK_CLUSTER_DEFAULTS.fullname,
     }),
     chart: chartSourceSettings(`dask ${DASK_CHART.version} from ${DASK_CHART.repository}`),
     image: group({
         repository: matching(IMAGE_REPOSITORY, "an image repository such as ghcr.io/dask/dask (no tag)", {
-            description: "Image of the scheduler and workers.",
             default: DEFAULT_DASK_IMAGE,
         }),
         notebookRepository: matching(IMAGE_REPOSITORY, "an image repository such as ghcr.io/dask/dask-notebook (no tag)", {
-            description: "Image of the Jupyter notebook.",
             default: DEFAULT_NOTEBOOK_IMAGE,
         }),
         tag: accepted((t) => IMAGE_TAG.test(t), "a non-empty image tag such as 2024.1.0", {
-            description: "One tag for all three images (use the same Dask version in your client); `latest` is refused.",
             default: DEFAULT_DASK_IMAGE_TAG,
         }),
         entrypoints: oneOf(["auto", "legacy", "subcommand"], {
-            description:
-                "`legacy` runs `dask-scheduler`/`dask-worker`, `subcommand` runs `dask scheduler`/`dask worker` (the only form from 2026.6.0 on); `auto` decides from the tag.",
             default: DASK_CLUSTER_DEFAULTS.entrypoints,
         }),
     }),
     scheduler: group({
-        service: exposure("scheduler (port 8786) and dashboard (port 80)"),
-        resources: resources(SIDE_RESOURCES, "Scheduler requests and limits."),
+        service: exposure,
+        resources: resources(SIDE_RESOURCES),
     }),
     workers: daskWorkersSettings.optional(),
     packages: group({
         pip: listOf(PIP_SPEC, "a pip requirement such as dask-ml==2024.4.4 (no spaces, quotes or options)", {
-            description: "pip requirements installed at start on scheduler, workers and notebook (`EXTRA_PIP_PACKAGES`).",
             default: [],
         }),
         conda: listOf(CONDA_SPEC, "a conda spec such as numba or xarray>=2024.1 (no spaces, quotes or options)", {
-            description: "conda packages (`EXTRA_CONDA_PACKAGES`).",
             default: [],
         }),
         condaChannels: listOf(CONDA_CHANNEL, "a conda channel name or URL such as conda-forge", {
-            description: "conda channels for those packages (`-c conda-forge`).",
             default: [],
         }),
         apt: listOf(APT_SPEC, "a Debian package name such as graphviz or graphviz=2.42.2-7", {
-            description: "Debian packages (`EXTRA_APT_PACKAGES`).",
             default: [],
         }),
     }),
     jupyter: daskJupyterSettings.optional(),
-    values: chartValues({ description: "dask chart values deep-merged over the component's own (objects merge, lists replace).", default: {} }),
+    values: chartValues({ default: {} }),
 });

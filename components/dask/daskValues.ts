@@ -31,13 +31,17 @@ export interface ContainerResources {
 
 /** Extra packages installed by the Dask images' start script on every pod. */
 export interface ExtraPackages {
-    /** pip requirement specs, e.g. `["dask-ml==2024.4.4", "s3fs"]`. @default [] */
+    /**
+     * pip requirement specs, e.g. `["dask-ml==2024.4.4", "s3fs"]`, installed at
+     * start on scheduler, workers and notebook (`EXTRA_PIP_PACKAGES`).
+     * @default []
+     */
     pip?: string[];
-    /** conda package specs, e.g. `["numba", "xarray>=2024"]`. @default [] */
+    /** conda package specs, e.g. `["numba", "xarray>=2024"]` (`EXTRA_CONDA_PACKAGES`). @default [] */
     conda?: string[];
     /** conda channels searched for `conda` packages, e.g. `["conda-forge"]`. @default [] */
     condaChannels?: string[];
-    /** Debian packages, e.g. `["graphviz"]`. @default [] */
+    /** Debian packages, e.g. `["graphviz"]` (`EXTRA_APT_PACKAGES`). @default [] */
     apt?: string[];
 }
 

@@ -35,7 +35,12 @@ export const MetricsServerMode = {
 export type MetricsServerMode = (typeof MetricsServerMode)[keyof typeof MetricsServerMode];
 
 export interface MetricsServerArgs {
-    /** Deploy the chart, or rely on the cluster's own metrics server. @default "chart" */
+    /**
+     * `chart` deploys metrics-server 3.13.1; `existing` deploys nothing and
+     * relies on the cluster's own (minikube's addon, the EKS add-on): two would
+     * fight over the `v1beta1.metrics.k8s.io` APIService.
+     * @default "chart"
+     */
     mode?: MetricsServerMode;
     /** Namespace of the chart's objects. @default "kube-system" */
     namespace?: string;
@@ -58,18 +63,14 @@ export const METRICS_SERVER_DEFAULTS = { mode: "chart", namespace: "kube-system"
 /** Every MetricsServer argument. */
 export const metricsServerSettings = z.strictObject({
     mode: oneOf(["chart", "existing"], {
-        description:
-            `\`chart\` deploys metrics-server ${METRICS_SERVER_CHART.version}; \`existing\` deploys nothing, for clusters that run one ` +
-            "(minikube's `metrics-server` addon, the EKS add-on): two would fight over the `v1beta1.metrics.k8s.io` APIService.",
         default: METRICS_SERVER_DEFAULTS.mode,
     }),
-    namespace: matching(DNS_LABEL, DNS_LABEL_TEXT, { description: "Namespace of the chart's objects.", default: METRICS_SERVER_DEFAULTS.namespace }),
+    namespace: matching(DNS_LABEL, DNS_LABEL_TEXT, { default: METRICS_SERVER_DEFAULTS.namespace }),
     kubeletInsecureTls: flag({
-        description: "Skip verifying kubelet serving certificates (`--kubelet-insecure-tls`); needed on minikube and kind only.",
         default: METRICS_SERVER_DEFAULTS.kubeletInsecureTls,
     }),
     chart: chartSourceSettings(`metrics-server ${METRICS_SERVER_CHART.version} from its upstream repository`),
-    values: chartValues({ description: "metrics-server chart values deep-merged over the component's own.", default: {} }),
+    values: chartValues({ default: {} }),
 });
 
 /** Every problem with MetricsServer args. */

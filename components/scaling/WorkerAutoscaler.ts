@@ -49,12 +49,11 @@ const D = WORKER_AUTOSCALING_DEFAULTS;
 
 /** Type, range, default and description of each autoscaling setting. */
 export const workerAutoscalingSettings = z.strictObject({
-    minReplicas: wholeNumber({ min: 1 }, { description: "Fewest workers.", default: D.minReplicas }),
-    maxReplicas: wholeNumber({ min: 1 }, { description: "Most workers; not below `minReplicas`.", default: D.maxReplicas }),
+    minReplicas: wholeNumber({ min: 1 }, { default: D.minReplicas }),
+    maxReplicas: wholeNumber({ min: 1 }, { default: D.maxReplicas }),
     targetCpuUtilization: wholeNumber(
         { min: 1, max: 100 },
         {
-            description: "Average CPU use across workers, in percent of their CPU request, that the autoscaler aims for.",
             default: D.targetCpuUtilization,
         },
     ),
@@ -62,15 +61,11 @@ export const workerAutoscalingSettings = z.strictObject({
         stabilizationWindowSeconds: wholeNumber(
             { min: 0, max: 3600 },
             {
-                description: "Seconds of consistently lower load before any worker is removed.",
                 default: D.scaleDown.stabilizationWindowSeconds,
             },
         ),
-        podsPerPeriod: wholeNumber(
-            { min: 1 },
-            { description: "At most this many workers are removed per `periodSeconds`.", default: D.scaleDown.podsPerPeriod },
-        ),
-        periodSeconds: wholeNumber({ min: 1, max: 1800 }, { description: "Length of a scale-down period, in seconds.", default: D.scaleDown.periodSeconds }),
+        podsPerPeriod: wholeNumber({ min: 1 }, { default: D.scaleDown.podsPerPeriod }),
+        periodSeconds: wholeNumber({ min: 1, max: 1800 }, { default: D.scaleDown.periodSeconds }),
     }),
 });
 

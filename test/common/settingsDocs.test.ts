@@ -6,66 +6,10 @@
  */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
-import * as path from "path";
-import * as ts from "typescript";
 import * as util from "util";
 import { z } from "zod";
 import { flag, metaOf, objectIn, wholeNumber } from "../../components/common/settings";
-import { eksTargetSettings } from "../../components/cluster/eksTargetSettings";
-import { kubeconfigTargetSettings } from "../../components/cluster/KubeconfigTarget";
-import { daskClusterSettings, daskJupyterSettings, daskWorkersSettings } from "../../components/dask/daskClusterSettings";
-import { metricsServerSettings } from "../../components/scaling/MetricsServer";
-import { workerAutoscalingSettings } from "../../components/scaling/WorkerAutoscaler";
-
-const COMPONENTS = path.join(__dirname, "..", "..", "components");
-
-/** Each args interface and the schema of the same object. */
-const PAIRS: [string, z.ZodType][] = [
-    ["DaskClusterArgs", daskClusterSettings],
-    ["DaskImageArgs", daskClusterSettings.shape.image],
-    ["DaskSchedulerArgs", daskClusterSettings.shape.scheduler],
-    ["DaskWorkersArgs", daskWorkersSettings],
-    ["DaskJupyterArgs", daskJupyterSettings],
-    ["ExtraPackages", daskClusterSettings.shape.packages],
-    ["ServiceExposure", objectIn(daskClusterSettings.shape.scheduler)!.shape.service as z.ZodType],
-    ["ContainerResources", objectIn(daskClusterSettings.shape.scheduler)!.shape.resources as z.ZodType],
-    ["ChartSource", daskClusterSettings.shape.chart],
-    ["WorkerAutoscalingArgs", workerAutoscalingSettings],
-    ["ScaleDownArgs", workerAutoscalingSettings.shape.scaleDown],
-    ["MetricsServerArgs", metricsServerSettings],
-    ["KubeconfigTargetArgs", kubeconfigTargetSettings],
-    ["EksTargetArgs", eksTargetSettings],
-    ["EksNetworkArgs", eksTargetSettings.shape.network],
-];
-
-interface DocumentedProperty {
-    name: string;
-    /** The `@default` text, if any. */
-    defaultText?: string;
-}
-
-/** Every interface in components/, with its own and inherited properties and their `@default`. */
-function interfaces(): Map<string, DocumentedProperty[]> {
-    const program = ts.createProgram([path.join(COMPONENTS, "index.ts"), path.join(COMPONENTS, "eks.ts")], { strict: true });
-    const checker = program.getTypeChecker();
-    const found = new Map<string, DocumentedProperty[]>();
-    for (const file of program.getSourceFiles().filter((f) => f.fileName.startsWith(COMPONENTS))) {
-        ts.forEachChild(file, (node) => {
-            if (!ts.isInterfaceDeclaration(node)) {
-                return;
-            }
-            const type = checker.getTypeAtLocation(node);
-            found.set(
-                node.name.text,
-                type.getProperties().map((symbol) => {
-                    const tag = symbol.getJsDocTags(checker).find((t) => t.name === "default");
-                    return { name: symbol.getName(), defaultText: tag === undefined ? undefined : ts.displayPartsToString(tag.text).trim() };
-                }),
-            );
-        });
-    }
-    return found;
-}
+import { ARG_INTERFACES, DocumentedProperty, documentedInterfaces } from "../../config/argDocs";
 
 /** The value a `@default` names, when it is a literal (`3`, `"dask"`, `{ type: "ClusterIP" }`, `["t3.xlarge"] (note)`); undefined for prose. */
 function literalOf(text: string): { value: unknown } | undefined {
@@ -131,14 +75,19 @@ function drift(name: string, properties: DocumentedProperty[], schema: z.ZodType
         } else if (expected !== undefined && metaOf(node)?.defaultText === undefined && !(unwrap(node) instanceof z.ZodObject)) {
             problems.push(`${name}.${property.name}: the schema's default ${JSON.stringify(expected)} is not in its TSDoc (@default)`);
         }
+        // A range the TSDoc names is the schema's range.
+        const range = /\((\d+) to (\d+)\)/.exec(property.description);
+        if (range !== null && (metaOf(node)?.minimum !== Number(range[1]) || metaOf(node)?.maximum !== Number(range[2]))) {
+            problems.push(`${name}.${property.name}: the TSDoc says ${range[0]} but the schema allows ${metaOf(node)?.minimum} to ${metaOf(node)?.maximum}`);
+        }
     }
     return problems;
 }
 
 describe("args interfaces and settings schemas", () => {
-    const declared = interfaces();
+    const declared = documentedInterfaces();
 
-    for (const [name, schema] of PAIRS) {
+    for (const [name, schema] of ARG_INTERFACES) {
         it(`${name}: the same keys and defaults as its schema`, () => {
             const properties = declared.get(name);
             assert.ok(properties, `interface ${name} not found in components/`);
@@ -146,17 +95,27 @@ describe("args interfaces and settings schemas", () => {
         });
     }
 
-    it("reports a drifted default, an undocumented default and a missing key", () => {
+    it("reports a drifted default or range, an undocumented default and a missing key", () => {
         const schema = z.strictObject({
             maxReplicas: wholeNumber({ min: 1 }, { description: "Most.", default: 3 }),
             minReplicas: wholeNumber({ min: 1 }, { description: "Fewest.", default: 1 }),
             extra: flag({ description: "Extra." }),
         });
-        assert.deepEqual(drift("Fake", [{ name: "maxReplicas", defaultText: "4" }, { name: "minReplicas" }], schema), [
-            "Fake: keys maxReplicas, minReplicas but the schema has extra, maxReplicas, minReplicas",
-            "Fake.maxReplicas: @default 4 but the schema says 3",
-            "Fake.minReplicas: the schema's default 1 is not in its TSDoc (@default)",
-        ]);
+        assert.deepEqual(
+            drift(
+                "Fake",
+                [
+                    { name: "maxReplicas", description: "Most.", defaultText: "4" },
+                    { name: "minReplicas", description: "Fewest." },
+                ],
+                schema,
+            ),
+            [
+                "Fake: keys maxReplicas, minReplicas but the schema has extra, maxReplicas, minReplicas",
+                "Fake.maxReplicas: @default 4 but the schema says 3",
+                "Fake.minReplicas: the schema's default 1 is not in its TSDoc (@default)",
+            ],
+        );
         assert.deepEqual(literalOf('["t3.xlarge"] (4 vCPU, 16 GiB)'), { value: ["t3.xlarge"] });
         assert.equal(literalOf("the whole CPUs of the CPU limit, at least 1"), undefined);
     });
