@@ -45,6 +45,29 @@ export interface DocumentedProperty {
     description: string;
     /** The `@default` text, if any. */
     defaultText?: string;
+    /** What kind of value it takes (`pulumi.Input<T>` counts as T). */
+    kind: ValueKind;
+}
+
+export type ValueKind = "number" | "string" | "boolean" | "list" | "object";
+
+/** The kind of a property's type, ignoring `undefined` and the Output/Promise sides of `pulumi.Input`. */
+function kindOf(type: ts.Type, checker: ts.TypeChecker): ValueKind {
+    const parts = (type.isUnion() ? type.types : [type]).filter((t) => {
+        const name = t.getSymbol()?.getName();
+        return !(t.flags & ts.TypeFlags.Undefined) && name !== "Promise" && name !== "OutputInstance" && name !== "Output" && !/^Lifted/.test(name ?? "");
+    });
+    const flags = parts.reduce((all, t) => all | t.flags, 0);
+    if (flags & ts.TypeFlags.NumberLike) {
+        return "number";
+    }
+    if (flags & ts.TypeFlags.StringLike) {
+        return "string";
+    }
+    if (flags & ts.TypeFlags.BooleanLike) {
+        return "boolean";
+    }
+    return parts.some((t) => checker.isArrayType(t)) ? "list" : "object";
 }
 
 /** Every interface in components/, with its own and inherited properties, their TSDoc and `@default`. */
@@ -66,6 +89,7 @@ export function documentedInterfaces(): Map<string, DocumentedProperty[]> {
                         name: symbol.getName(),
                         description: ts.displayPartsToString(symbol.getDocumentationComment(checker)).replace(/\s+/g, " ").trim(),
                         defaultText: tag === undefined ? undefined : ts.displayPartsToString(tag.text).replace(/\s+/g, " ").trim(),
+                        kind: kindOf(checker.getTypeOfSymbolAtLocation(symbol, node), checker),
                     };
                 }),
             );

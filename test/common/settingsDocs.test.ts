@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import * as util from "util";
 import { z } from "zod";
 import { flag, metaOf, objectIn, wholeNumber } from "../../components/common/settings";
-import { ARG_INTERFACES, DocumentedProperty, documentedInterfaces } from "../../config/argDocs";
+import { ARG_INTERFACES, DocumentedProperty, ValueKind, documentedInterfaces } from "../../config/argDocs";
 
 /** The value a `@default` names, when it is a literal (`3`, `"dask"`, `{ type: "ClusterIP" }`, `["t3.xlarge"] (note)`); undefined for prose. */
 function literalOf(text: string): { value: unknown } | undefined {
@@ -52,6 +52,24 @@ function schemaDefault(schema: z.ZodType): unknown {
     return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
+/** The kind of value a schema node takes. */
+function schemaKind(schema: z.ZodType): ValueKind {
+    let node = unwrap(schema);
+    while (node instanceof z.ZodPipe) {
+        node = unwrap(node.out as z.ZodType);
+    }
+    if (node instanceof z.ZodNumber) {
+        return "number";
+    }
+    if (node instanceof z.ZodString || node instanceof z.ZodEnum) {
+        return "string";
+    }
+    if (node instanceof z.ZodBoolean) {
+        return "boolean";
+    }
+    return node instanceof z.ZodArray ? "list" : "object";
+}
+
 /** Where an interface's properties and a schema disagree: keys, or a literal `@default`. */
 function drift(name: string, properties: DocumentedProperty[], schema: z.ZodType): string[] {
     const shape = objectIn(schema)?.shape;
@@ -75,6 +93,9 @@ function drift(name: string, properties: DocumentedProperty[], schema: z.ZodType
         } else if (expected !== undefined && metaOf(node)?.defaultText === undefined && !(unwrap(node) instanceof z.ZodObject)) {
             problems.push(`${name}.${property.name}: the schema's default ${JSON.stringify(expected)} is not in its TSDoc (@default)`);
         }
+        if (property.kind !== schemaKind(node)) {
+            problems.push(`${name}.${property.name}: the interface takes a ${property.kind}, the schema a ${schemaKind(node)}`);
+        }
         // A range the TSDoc names is the schema's range.
         const range = /\((\d+) to (\d+)\)/.exec(property.description);
         if (range !== null && (metaOf(node)?.minimum !== Number(range[1]) || metaOf(node)?.maximum !== Number(range[2]))) {
@@ -95,7 +116,7 @@ describe("args interfaces and settings schemas", () => {
         });
     }
 
-    it("reports a drifted default or range, an undocumented default and a missing key", () => {
+    it("reports a drifted default, range or kind, an undocumented default and a missing key", () => {
         const schema = z.strictObject({
             maxReplicas: wholeNumber({ min: 1 }, { description: "Most.", default: 3 }),
             minReplicas: wholeNumber({ min: 1 }, { description: "Fewest.", default: 1 }),
@@ -105,15 +126,17 @@ describe("args interfaces and settings schemas", () => {
             drift(
                 "Fake",
                 [
-                    { name: "maxReplicas", description: "Most.", defaultText: "4" },
-                    { name: "minReplicas", description: "Fewest." },
+                    { name: "maxReplicas", description: "Most (1 to 10).", defaultText: "4", kind: "number" },
+                    { name: "minReplicas", description: "Fewest.", kind: "string" },
                 ],
                 schema,
             ),
             [
                 "Fake: keys maxReplicas, minReplicas but the schema has extra, maxReplicas, minReplicas",
                 "Fake.maxReplicas: @default 4 but the schema says 3",
+                "Fake.maxReplicas: the TSDoc says (1 to 10) but the schema allows 1 to 2147483647",
                 "Fake.minReplicas: the schema's default 1 is not in its TSDoc (@default)",
+                "Fake.minReplicas: the interface takes a string, the schema a number",
             ],
         );
         assert.deepEqual(literalOf('["t3.xlarge"] (4 vCPU, 16 GiB)'), { value: ["t3.xlarge"] });
