@@ -10,7 +10,19 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CHARTS, REPO, cluster, kubectl, minikubeConfigHere, namespaceGone, removeStack, run, stackWithConfig, toolEnv } from "../test/integration/harness";
+import {
+    CHARTS,
+    REPO,
+    cluster,
+    helmInstallDask,
+    kubectl,
+    minikubeConfigHere,
+    namespaceGone,
+    removeStack,
+    run,
+    stackWithConfig,
+    toolEnv,
+} from "../test/integration/harness";
 
 const RUNS = Number(process.argv[2] ?? 5);
 const STACK = "it-bench";
@@ -32,21 +44,7 @@ const pulumi = (...args: string[]) => run("pulumi", [...args, "--stack", STACK, 
 const helm = async (...args: string[]) => run("helm", ["--kubeconfig", (await cluster("kubeconfig")).trim(), ...args], 900_000);
 
 async function manualInstall(): Promise<void> {
-    await helm(
-        "install",
-        "dask",
-        DASK_CHART,
-        "--namespace",
-        "dask",
-        "--create-namespace",
-        "--wait",
-        "--timeout",
-        "10m",
-        "--set",
-        "scheduler.serviceType=NodePort",
-        "--set",
-        "jupyter.serviceType=NodePort",
-    );
+    await helm(...helmInstallDask(DASK_CHART, "--set", "scheduler.serviceType=NodePort", "--set", "jupyter.serviceType=NodePort"));
     await kubectl("-n", "dask", "autoscale", "deployment", "dask-worker", "--min=1", "--max=3", "--cpu-percent=70");
 }
 

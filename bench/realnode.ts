@@ -14,7 +14,19 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { CHARTS, REPO, cluster, kubectl, minikubeConfigHere, namespaceGone, removeStack, run, stackWithConfig, toolEnv } from "../test/integration/harness";
+import {
+    CHARTS,
+    REPO,
+    cluster,
+    helmInstallDask,
+    kubectl,
+    minikubeConfigHere,
+    namespaceGone,
+    removeStack,
+    run,
+    stackWithConfig,
+    toolEnv,
+} from "../test/integration/harness";
 import { REAL_NODE_IP, realNodeCluster, realNodeValues } from "../test/integration/realNode";
 
 const RUNS = Number(process.argv[2] ?? 3);
@@ -68,19 +80,7 @@ async function main(): Promise<void> {
         await namespaceGone("dask");
 
         start = process.hrtime.bigint();
-        await helm(
-            "install",
-            "dask",
-            path.join(CHARTS, "dask-2024.1.1.tgz"),
-            "--namespace",
-            "dask",
-            "--create-namespace",
-            "--wait",
-            "--timeout",
-            "10m",
-            "-f",
-            valuesFile,
-        );
+        await helm(...helmInstallDask(path.join(CHARTS, "dask-2024.1.1.tgz"), "-f", valuesFile));
         await kubectl("-n", "dask", "autoscale", "deployment", "dask-worker", "--min=1", "--max=3", "--cpu-percent=70");
         await firstComputation(python);
         theirs.push(seconds(start));

@@ -52,6 +52,11 @@ export async function run(command: string, args: string[], timeoutMs = 300_000, 
     }
 }
 
+/** `helm install` of the dask chart into namespace dask, waiting for it, as the tutorial does (the benchmarks' baseline). */
+export function helmInstallDask(chart: string, ...valueArgs: string[]): string[] {
+    return ["install", "dask", chart, "--namespace", "dask", "--create-namespace", "--wait", "--timeout", "10m", ...valueArgs];
+}
+
 export const cluster = (...args: string[]) => run("bash", [path.join(REPO, "scripts", "cluster.sh"), ...args]);
 
 /**
