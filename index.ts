@@ -2,14 +2,14 @@ import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { DaskCluster, KubeconfigTarget, MetricsServer } from "./components/index";
 import { stackOwner } from "./components/common/ownership";
-import { checkCluster, loadStackConfig, stackFileLocation, stackFileValues } from "./config/index";
+import { StackSettings, checkCluster, loadStackConfig, stackFileLocation, stackFileValues } from "./config/index";
 
 function readIfPresent(file: string): string | undefined {
     return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
 }
 
 /** The cluster target; the EKS one (and the AWS packages) loaded only when used. */
-async function clusterTarget(target: Awaited<ReturnType<typeof loadStackConfig>>["target"]) {
+async function clusterTarget(target: StackSettings["target"]) {
     if (target.kind === "eks") {
         const { EksTarget } = await import("./components/eks");
         const eks = new EksTarget("cluster", target.args);

@@ -112,7 +112,7 @@ function parseValue(text: string): unknown {
  * Where a DaskCluster argument comes from in the stack config: secrets and
  * autoscaling have their own top-level keys.
  */
-export function daskConfigPath(argPath: string): string {
+function daskConfigPath(argPath: string): string {
     const secretEnv = /^(workers|jupyter)\.secretEnv(\..*)?$/.exec(argPath);
     if (secretEnv !== null) {
         return `secretEnv.${secretEnv[1]}${secretEnv[2] ?? ""}`;
@@ -137,7 +137,8 @@ function configLine(issue: ArgIssue, project: string, toConfigPath: (argPath: st
 
 /** The DaskCluster args of a stack: `dask`, with the secrets and the autoscaler from their own keys. */
 function daskArgs(config: StackShape, secret: (value: string) => pulumi.Input<string>): DaskClusterArgs {
-    const { enabled, ...autoscaling } = config.autoscaling ?? {};
+    const enabled = config.autoscaling?.enabled !== false;
+    const autoscaling = withoutEnabled(config.autoscaling ?? {});
     const secretEnv = (env: Record<string, string> | undefined) =>
         env === undefined ? {} : { secretEnv: Object.fromEntries(Object.entries(env).map(([name, value]) => [name, secret(value)])) };
     const jupyterSecrets = {
@@ -146,7 +147,7 @@ function daskArgs(config: StackShape, secret: (value: string) => pulumi.Input<st
     };
     return {
         ...config.dask,
-        workers: { ...config.dask?.workers, ...(enabled !== false ? { autoscaling } : {}), ...secretEnv(config.secretEnv?.workers) },
+        workers: { ...config.dask?.workers, ...(enabled ? { autoscaling } : {}), ...secretEnv(config.secretEnv?.workers) },
         ...(config.dask?.jupyter !== undefined || Object.keys(jupyterSecrets).length > 0 ? { jupyter: { ...config.dask?.jupyter, ...jupyterSecrets } } : {}),
     } as DaskClusterArgs;
 }
@@ -181,7 +182,7 @@ function kubeconfigArgs(config: StackShape, env: NodeJS.ProcessEnv): KubeconfigT
 }
 
 /** `~` or `~/...` resolved against $HOME (else the user's home directory). */
-export function expandHome(file: string, env: NodeJS.ProcessEnv): string {
+function expandHome(file: string, env: NodeJS.ProcessEnv): string {
     if (file !== "~" && !file.startsWith("~/")) {
         return file;
     }

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ArgIssue, Described, MAX_INT32, show } from "./validation";
+import { ArgIssue, MAX_INT32, SET, show } from "./validation";
 
 /**
  * What a schema node says besides its type and range. A component argument's
@@ -29,7 +29,7 @@ export function metaOf(schema: z.ZodType): SettingMeta | undefined {
 }
 
 /** The rule text of a whole number in a range (the message the checks show). */
-export function wholeNumberRule(min: number, max?: number): string {
+function wholeNumberRule(min: number, max?: number): string {
     return max === undefined
         ? `must be a whole number from ${min} to ${MAX_INT32} (the largest Kubernetes accepts)`
         : `must be a whole number from ${min} to ${max}`;
@@ -118,7 +118,7 @@ export function objectIn(schema: z.ZodType): z.ZodObject | undefined {
 }
 
 /** The schema of a dotted path (`workers.resources`), if it is an object. */
-export function objectAt(root: z.ZodType, path: PropertyKey[]): z.ZodObject | undefined {
+function objectAt(root: z.ZodType, path: PropertyKey[]): z.ZodObject | undefined {
     let node: z.ZodType | undefined = root;
     for (const key of path) {
         const object: z.ZodObject | undefined = node === undefined ? undefined : objectIn(node);
@@ -127,7 +127,7 @@ export function objectAt(root: z.ZodType, path: PropertyKey[]): z.ZodObject | un
     return node === undefined ? undefined : objectIn(node);
 }
 
-export function dottedPath(path: readonly PropertyKey[]): string {
+function dottedPath(path: readonly PropertyKey[]): string {
     return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }
 
@@ -182,7 +182,7 @@ export function schemaIssues(schema: z.ZodType, input: unknown, options: IssueOp
                 const known = Object.keys(objectAt(schema, issue.path)?.shape ?? {}).join(", ");
                 return issue.keys.map((key) => ({
                     path: path === "" ? key : `${path}.${key}`,
-                    value: new Described("set"),
+                    value: SET,
                     rule: `is not a known ${options.noun ?? "argument"} (known here: ${known})`,
                 }));
             }

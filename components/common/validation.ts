@@ -82,7 +82,10 @@ export function known<T>(input: pulumi.Input<T> | undefined): T | undefined {
     return input as T;
 }
 
-/** Collects issues; each check is a no-op for values that are not known yet. */
+/**
+ * Collects the issues of the rules between arguments (value checks are the
+ * settings schemas'); a check is a no-op for values not known yet.
+ */
 export class IssueList {
     readonly issues: ArgIssue[] = [];
 
@@ -90,44 +93,11 @@ export class IssueList {
         this.issues.push({ path, value, rule });
     }
 
-    /**
-     * A whole number from `min` to `max`; without `max`, up to the largest
-     * number Kubernetes' int32 fields hold, which every count here ends up in.
-     */
-    wholeNumber(path: string, input: pulumi.Input<number> | undefined, min: number, max?: number): void {
-        const value = known(input);
-        if (value === undefined) {
-            return;
-        }
-        if (!Number.isInteger(value) || value < min || value > (max ?? MAX_INT32)) {
-            this.add(
-                path,
-                value,
-                max === undefined
-                    ? `must be a whole number from ${min} to ${MAX_INT32} (the largest Kubernetes accepts)`
-                    : `must be a whole number from ${min} to ${max}`,
-            );
-        }
-    }
-
     notAbove(lowPath: string, low: pulumi.Input<number> | undefined, highPath: string, high: pulumi.Input<number> | undefined): void {
         const lo = known(low);
         const hi = known(high);
         if (lo !== undefined && hi !== undefined && lo > hi) {
             this.add(lowPath, lo, `must not exceed {{${highPath}}} (${hi})`);
-        }
-    }
-
-    oneOf<T>(path: string, value: T | undefined, allowed: readonly T[]): void {
-        if (value !== undefined && !allowed.includes(value)) {
-            this.add(path, value, `must be one of ${allowed.map((a) => show(a)).join(", ")}`);
-        }
-    }
-
-    matches(path: string, input: pulumi.Input<string> | undefined, pattern: RegExp, what: string): void {
-        const value = known(input);
-        if (value !== undefined && !pattern.test(value)) {
-            this.add(path, value, `must be ${what}`);
         }
     }
 }
