@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DaskEntrypoints } from "./daskImage";
+import { withoutServiceAwait } from "../common/annotations";
 
 /** What the transform changes in the objects the dask chart renders. */
 export interface DaskObjectRewrite {
@@ -15,7 +16,7 @@ export interface DaskObjectRewrite {
 
 type K8sObject = {
     kind?: string;
-    metadata?: { name?: string };
+    metadata?: { name?: string; annotations?: Record<string, string> };
     spec?: Record<string, any>;
 };
 
@@ -55,6 +56,9 @@ export function rewriteDaskObject(object: K8sObject, rewrite: DaskObjectRewrite)
             delete copy.spec.replicas;
         }
         return copy;
+    }
+    if (object.kind === "Service" && object.spec?.type !== "LoadBalancer") {
+        return withoutServiceAwait(object);
     }
     if (object.kind === "Service" && object.spec?.type === "LoadBalancer") {
         const ranges = name === scheduler ? rewrite.sourceRanges.scheduler : name === jupyter ? rewrite.sourceRanges.jupyter : undefined;

@@ -6,7 +6,7 @@ import { chartValues, flag, matching, oneOf, schemaIssues } from "../common/sett
 import { deepMerge } from "../common/deepMerge";
 import { ArgIssue, DNS_LABEL, DNS_LABEL_TEXT, IssueList, SET, throwIfInvalid } from "../common/validation";
 import { claimIssues } from "../common/claims";
-import { withAnnotation } from "../common/annotations";
+import { withAnnotation, withoutServiceAwait } from "../common/annotations";
 import { OWNER_ANNOTATION, stackOwner } from "../common/ownership";
 
 /**
@@ -95,10 +95,18 @@ export function validateMetricsServerArgs(args: MetricsServerArgs): ArgIssue[] {
     return issues.issues;
 }
 
-/** A transform adding the owner annotation to the chart's APIService. */
+/**
+ * A transform adding the owner annotation to the chart's APIService, and
+ * sparing its Service the provider's endpoint wait (the Deployment's wait
+ * proves the server ready).
+ */
 export function markApiService(owner: string): pulumi.ResourceTransform {
     return (args) => {
         const props = args.props as { kind?: string; metadata?: { annotations?: Record<string, string> } };
+        if (props.kind === "Service") {
+            const service = withoutServiceAwait(props);
+            return service === undefined ? undefined : { props: service, opts: args.opts };
+        }
         if (props.kind !== "APIService") {
             return undefined;
         }

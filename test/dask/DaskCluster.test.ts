@@ -342,6 +342,18 @@ describe("DaskCluster transforms of rendered objects", () => {
         assert.deepEqual((await applyTransforms(chart, renderedService("lbdask-jupyter", "LoadBalancer"))).spec.loadBalancerSourceRanges, ["198.51.100.7/32"]);
         assert.equal((await applyTransforms(chart, renderedService("other", "LoadBalancer"))).spec.loadBalancerSourceRanges, undefined);
         assert.equal((await promiseOf(cluster.dashboard)).type, "LoadBalancer");
+        const lb = await applyTransforms(chart, renderedService("lbdask-scheduler", "LoadBalancer"));
+        assert.equal(lb.metadata.annotations, undefined, "a LoadBalancer keeps the wait for its address");
+    });
+
+    it("spares ClusterIP and NodePort Services the provider's endpoint wait; Deployments keep their readiness wait", async () => {
+        const { chart } = await deploy("waits", { fullname: "wt" });
+        for (const type of ["ClusterIP", "NodePort"]) {
+            const service = await applyTransforms(chart, renderedService("wt-scheduler", type));
+            assert.deepEqual(service.metadata, { name: "wt-scheduler", annotations: { "pulumi.com/skipAwait": "true" } }, type);
+        }
+        const worker = await applyTransforms(chart, renderedWorker("wt"));
+        assert.equal(worker.metadata.annotations?.["pulumi.com/skipAwait"], undefined);
     });
 });
 

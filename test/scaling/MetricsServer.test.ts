@@ -23,7 +23,7 @@ describe("MetricsServer", () => {
         assert.equal(await promiseOf(server.apiServiceName), "v1beta1.metrics.k8s.io");
     });
 
-    it("marks the chart's APIService as this stack's, and leaves its other objects alone", async () => {
+    it("marks the chart's APIService as this stack's, spares its Service the endpoint wait, and leaves its Deployment alone", async () => {
         installMocks("daskk8s", "minikube", registered); // a program of its own: one chart-mode server per cluster
         new MetricsServer("ms-marked", {});
         await settle();
@@ -34,8 +34,10 @@ describe("MetricsServer", () => {
             labels: { app: "m" },
             annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" },
         });
-        const service = { apiVersion: "v1", kind: "Service", metadata: { name: "metrics-server" } };
-        assert.deepEqual(await applyTransforms(chart, service), service);
+        const service = { apiVersion: "v1", kind: "Service", metadata: { name: "metrics-server" }, spec: { type: "ClusterIP" } };
+        assert.deepEqual((await applyTransforms(chart, service)).metadata, { name: "metrics-server", annotations: { "pulumi.com/skipAwait": "true" } });
+        const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "metrics-server" } };
+        assert.deepEqual(await applyTransforms(chart, deployment), deployment, "the Deployment keeps its readiness wait");
     });
 
     it("adds --kubelet-insecure-tls only when asked (minikube) and merges values", async () => {
