@@ -125,7 +125,16 @@ describe("an interrupted run, recovered in one command", { timeout: 20 * 60_000 
     });
 
     it("a killed `pulumi up` leaves a lock, pending creates and objects in the cluster", async () => {
-        await killedUp();
+        // No pod can be scheduled while the run is under way, so its
+        // Deployments are still being awaited (pending creates) when it is
+        // killed, however fast the rest of the run is. The stack's config is
+        // the one the rerun converges with.
+        await kubectl("taint", "nodes", "--all", "daskk8s.io/test-hold=recovery:NoSchedule", "--overwrite");
+        try {
+            await killedUp();
+        } finally {
+            await kubectl("taint", "nodes", "--all", "daskk8s.io/test-hold-");
+        }
         assert.equal(fs.readdirSync(LOCK_DIR).filter((f) => f.endsWith(".json")).length, 1, "the killed run's lock stays");
         await assert.rejects(stack.up(observe(STACK)), /the stack is currently locked/);
         const pending = await pendingOperations();
