@@ -3,8 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import { ChartSource, chartLocation } from "../common/chartSource";
 import { deepMerge } from "../common/deepMerge";
 import { DEFAULT_DASK_IMAGE, DEFAULT_DASK_IMAGE_TAG, DEFAULT_NOTEBOOK_IMAGE, DaskEntrypointsSetting, entrypointsFor } from "./daskImage";
-import { daskObjectTransform } from "./daskTransforms";
-import { ContainerResources, ExtraPackages, SecretEnvRef, daskChartValues } from "./daskValues";
+import { SecretRevision, daskObjectTransform } from "./daskTransforms";
+import { ContainerResources, ExtraPackages, LOGIN_REVISION_ENV, SECRET_ENV_REVISION_ENV, SecretEnvRef, daskChartValues } from "./daskValues";
 import { validateDaskClusterArgs } from "./daskClusterValidation";
 import { ServiceEndpoint, ServiceExposure, serviceEndpoint } from "./serviceEndpoint";
 import { hashJupyterPassword, jupyterPasswordSalt, passwordProblem } from "./jupyterPassword";
@@ -220,6 +220,7 @@ export class DaskCluster extends pulumi.ComponentResource {
                   );
         const namespaceOutput = namespace ? namespace.metadata.name : pulumi.output(namespaceName);
 
+        const loginSecretName = `${fullname}-jupyter-login`;
         let jupyterLogin: { password: pulumi.Output<string>; secret: k8s.core.v1.Secret } | undefined;
         if (jupyterEnabled) {
             const password =
@@ -239,7 +240,7 @@ export class DaskCluster extends pulumi.ComponentResource {
             const secret = new k8s.core.v1.Secret(
                 `${name}-jupyter-login`,
                 {
-                    metadata: { name: `${fullname}-jupyter-login`, namespace: namespaceOutput },
+                    metadata: { name: loginSecretName, namespace: namespaceOutput },
                     stringData: { hash },
                 },
                 { parent: this },
@@ -248,20 +249,30 @@ export class DaskCluster extends pulumi.ComponentResource {
         }
 
         // One Secret per consumer, so that each pod reads only its own values.
+        const secretRevisions: SecretRevision[] = [];
+        if (jupyterLogin) {
+            secretRevisions.push({
+                secretName: loginSecretName,
+                env: LOGIN_REVISION_ENV,
+                revision: jupyterLogin.secret.metadata.resourceVersion,
+            });
+        }
         const envSecret = (role: string, env: Record<string, pulumi.Input<string>> | undefined): SecretEnvRef | undefined => {
             const names = Object.keys(env ?? {}).sort();
             if (names.length === 0) {
                 return undefined;
             }
+            const secretName = `${fullname}-${role}-env`;
             const secret = new k8s.core.v1.Secret(
                 `${name}-${role}-env`,
                 {
-                    metadata: { name: `${fullname}-${role}-env`, namespace: namespaceOutput },
+                    metadata: { name: secretName, namespace: namespaceOutput },
                     stringData: pulumi.secret(pulumi.all(Object.fromEntries(names.map((n) => [n, env![n]])))),
                 },
                 { parent: this },
             );
-            return { secretName: secret.metadata.name, names, revision: secret.metadata.resourceVersion };
+            secretRevisions.push({ secretName, env: SECRET_ENV_REVISION_ENV, revision: secret.metadata.resourceVersion });
+            return { secretName, names };
         };
         const workerSecretEnv = envSecret("worker", args.workers?.secretEnv);
         const jupyterSecretEnv = jupyterEnabled ? envSecret("jupyter", args.jupyter?.secretEnv) : undefined;
@@ -289,8 +300,7 @@ export class DaskCluster extends pulumi.ComponentResource {
                 jupyter: jupyterLogin && {
                     serviceType: jupyterService.type ?? D.serviceType,
                     resources: withDefaults(args.jupyter?.resources, SIDE_RESOURCES),
-                    passwordSecretName: jupyterLogin.secret.metadata.name,
-                    loginRevision: jupyterLogin.secret.metadata.resourceVersion,
+                    passwordSecretName: loginSecretName,
                     secretEnv: jupyterSecretEnv,
                 },
             }),
@@ -302,7 +312,9 @@ export class DaskCluster extends pulumi.ComponentResource {
             {
                 ...chartLocation(DASK_CHART.name, DASK_CHART, args.chart),
                 name: fullname,
-                namespace: namespaceOutput,
+                // The name, not the Namespace's output (dependsOn orders them):
+                // the chart's inputs are then known in every preview.
+                namespace: namespaceName,
                 values,
             },
             pulumi.mergeOptions(
@@ -317,6 +329,7 @@ export class DaskCluster extends pulumi.ComponentResource {
                                 scheduler: schedulerService.loadBalancerSourceRanges,
                                 jupyter: jupyterService.loadBalancerSourceRanges,
                             },
+                            secretRevisions,
                         }),
                     ],
                 },

@@ -12,8 +12,25 @@ export interface DaskObjectRewrite {
     omitWorkerReplicas: boolean;
     /** `loadBalancerSourceRanges` per Service; the chart has no value for them. */
     sourceRanges: { scheduler?: string[]; jupyter?: string[] };
+    /** Secrets the pods read at start, each with the variable that carries its revision. */
+    secretRevisions?: SecretRevision[];
 }
 
+/**
+ * A Secret read into environment variables, which a container reads only
+ * when it starts. Every container reading it also gets `env` set to
+ * `revision` (the Secret's resourceVersion), so its pods restart when the
+ * Secret changes. An output: it is kept out of the chart values, which then
+ * render in every preview, and only the Deployments reading the Secret wait
+ * for it.
+ */
+export interface SecretRevision {
+    secretName: string;
+    env: string;
+    revision: pulumi.Input<string>;
+}
+
+type EnvVar = { name: string; value?: unknown; valueFrom?: { secretKeyRef?: { name?: string } } };
 type K8sObject = {
     kind?: string;
     metadata?: { name?: string; annotations?: Record<string, string> };
@@ -33,6 +50,22 @@ function rewriteEntrypoint(deployment: K8sObject): void {
             container.args = [...SUBCOMMANDS[first], ...rest];
         }
     }
+}
+
+/** Adds each Secret's revision variable after the last variable read from it; true when any was added. */
+function addSecretRevisions(deployment: K8sObject, revisions: SecretRevision[]): boolean {
+    let added = false;
+    for (const container of deployment.spec?.template?.spec?.containers ?? []) {
+        const env = (container.env ?? []) as EnvVar[];
+        for (const { secretName, env: variable, revision } of revisions) {
+            const last = env.map((e) => e.valueFrom?.secretKeyRef?.name).lastIndexOf(secretName);
+            if (last >= 0) {
+                env.splice(last + 1, 0, { name: variable, value: revision });
+                added = true;
+            }
+        }
+    }
+    return added;
 }
 
 /**
@@ -55,7 +88,12 @@ export function rewriteDaskObject(object: K8sObject, rewrite: DaskObjectRewrite)
         if (name === worker && rewrite.omitWorkerReplicas && copy.spec) {
             delete copy.spec.replicas;
         }
+        addSecretRevisions(copy, rewrite.secretRevisions ?? []);
         return copy;
+    }
+    if (object.kind === "Deployment") {
+        const copy = structuredClone(object);
+        return addSecretRevisions(copy, rewrite.secretRevisions ?? []) ? copy : undefined;
     }
     if (object.kind === "Service" && object.spec?.type !== "LoadBalancer") {
         return withoutServiceAwait(object);

@@ -78,24 +78,17 @@ type EnvVar = { name: string; value?: pulumi.Input<string>; valueFrom?: unknown 
 /** Environment variables read from a Kubernetes Secret (one key per variable). */
 export interface SecretEnvRef {
     /** The Secret, in the Dask namespace. */
-    secretName: pulumi.Input<string>;
+    secretName: string;
     /** Variable names; each is also the Secret's key. */
     names: string[];
-    /**
-     * The Secret's resourceVersion: it changes with the values, so the pods
-     * restart and read them (env from a Secret is read at container start).
-     */
-    revision: pulumi.Input<string>;
 }
 
+/**
+ * References only. What makes the pods restart when the Secret changes is
+ * added by the chart transform (`secretRevisions` in daskTransforms.ts).
+ */
 function secretEnv(ref: SecretEnvRef | undefined): EnvVar[] {
-    if (ref === undefined) {
-        return [];
-    }
-    return [
-        ...ref.names.map((name) => ({ name, valueFrom: { secretKeyRef: { name: ref.secretName, key: name } } })),
-        { name: SECRET_ENV_REVISION_ENV, value: ref.revision },
-    ];
+    return (ref?.names ?? []).map((name) => ({ name, valueFrom: { secretKeyRef: { name: ref!.secretName, key: name } } }));
 }
 
 /** `EXTRA_*_PACKAGES` variables for the non-empty package lists. */
@@ -114,7 +107,11 @@ export function packageEnv(packages: ExtraPackages): EnvVar[] {
     return env;
 }
 
-/** Everything the chart values depend on, with defaults already applied. */
+/**
+ * Everything the chart values depend on, with defaults applied. Nothing here
+ * is an output of the component's own resources, so a preview renders the
+ * chart even on a new stack.
+ */
 export interface DaskValuesInput {
     fullname: string;
     image: { repository: string; notebookRepository: string; tag: string };
@@ -131,13 +128,7 @@ export interface DaskValuesInput {
         serviceType: string;
         resources: ContainerResources;
         /** Kubernetes Secret holding the password hash under key `hash`. */
-        passwordSecretName: pulumi.Input<string>;
-        /**
-         * The login Secret's resourceVersion: it changes with the hash, so the
-         * notebook pod restarts to read the new one. Not the salt, which is
-         * derived from the password.
-         */
-        loginRevision: pulumi.Input<string>;
+        passwordSecretName: string;
         secretEnv?: SecretEnvRef;
     };
 }
@@ -181,7 +172,6 @@ export function daskChartValues(input: DaskValuesInput): Record<string, unknown>
             ...common,
             { name: "JUPYTERLAB_ARGS", value: `--config ${JUPYTER_CONFIG_FILE}` },
             { name: PASSWORD_HASH_ENV, valueFrom: { secretKeyRef: { name: input.jupyter.passwordSecretName, key: "hash" } } },
-            { name: LOGIN_REVISION_ENV, value: input.jupyter.loginRevision },
             ...secretEnv(input.jupyter.secretEnv),
         ],
     };

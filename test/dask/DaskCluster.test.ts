@@ -63,6 +63,21 @@ function renderedScheduler(fullname: string) {
     };
 }
 
+/** A Deployment with one container whose environment is `env` (as the chart renders values' env lists). */
+function renderedDeployment(name: string, env: unknown[]) {
+    return {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name },
+        spec: { template: { spec: { containers: [{ name, env: structuredClone(env) }] } } },
+    };
+}
+
+/** The object with every output in it resolved. */
+function resolved(object: Record<string, unknown>): Promise<any> {
+    return promiseOf(pulumi.output(object));
+}
+
 function renderedService(name: string, type: string) {
     return { apiVersion: "v1", kind: "Service", metadata: { name }, spec: { type, ports: [{ port: 8786 }] } };
 }
@@ -208,11 +223,26 @@ describe("DaskCluster Jupyter login", () => {
                 "c.PasswordIdentityProvider.hashed_password = _hash",
             ].join("\n"),
         );
-        assert.deepEqual(jupyter.env, [
-            { name: "JUPYTERLAB_ARGS", value: "--config /usr/local/etc/jupyter/jupyter_notebook_config.py" },
-            { name: "JUPYTER_PASSWORD_HASH", valueFrom: { secretKeyRef: { name: "dask-jupyter-login", key: "hash" } } },
-            { name: "JUPYTER_LOGIN_REVISION", value: "4711" },
-        ]);
+        const loginRef = { name: "JUPYTER_PASSWORD_HASH", valueFrom: { secretKeyRef: { name: "dask-jupyter-login", key: "hash" } } };
+        assert.deepEqual(jupyter.env, [{ name: "JUPYTERLAB_ARGS", value: "--config /usr/local/etc/jupyter/jupyter_notebook_config.py" }, loginRef]);
+        // The login Secret's resourceVersion restarts the notebook pod when the
+        // hash changes. The transform adds it, not the values, which then hold
+        // no output and render in a new stack's first preview.
+        const deployment = await resolved(await applyTransforms(chart, renderedDeployment("dask-jupyter", jupyter.env)));
+        assert.deepEqual(deployment.spec.template.spec.containers[0].env.slice(1), [loginRef, { name: "JUPYTER_LOGIN_REVISION", value: "4711" }]);
+    });
+
+    it("renders the chart without waiting for the login or environment Secrets: only the Deployments reading them wait", async () => {
+        const { chart } = await deploy("nowait", { workers: { secretEnv: { API_TOKEN: pulumi.secret("tok-123456") } } });
+        // Dependencies the chart's inputs carry: only its namespace, so the
+        // chart renders (also in a new stack's first preview) while the
+        // password and Secrets are still being made.
+        assert.deepEqual(
+            chart.dependencies.map((urn) => urn.split("$").pop()),
+            ["kubernetes:core/v1:Namespace::nowait-namespace"],
+        );
+        assert.ok(find(registered, "kubernetes:core/v1:Secret", "nowait-worker-env"));
+        assert.ok(find(registered, "kubernetes:core/v1:Secret", "nowait-jupyter-login"));
     });
 
     it("hashes a given password with no generated resource at all (what other languages can host)", async () => {
@@ -373,13 +403,23 @@ describe("DaskCluster secret environment", () => {
             assert.ok(!JSON.stringify(values).includes(plain), `${plain} is not in the chart values`);
         }
         const ref = (secret: string, key: string) => ({ name: key, valueFrom: { secretKeyRef: { name: secret, key } } });
-        assert.deepEqual(values.worker.env, [
-            { name: "MODE", value: "batch" },
-            ref("dask-worker-env", "API_TOKEN"),
-            ref("dask-worker-env", "DB_PASSWORD"),
-            { name: "DASKK8S_SECRET_ENV_REVISION", value: "4711" },
+        const workerRefs = [ref("dask-worker-env", "API_TOKEN"), ref("dask-worker-env", "DB_PASSWORD")];
+        assert.deepEqual(values.worker.env, [{ name: "MODE", value: "batch" }, ...workerRefs]);
+        assert.deepEqual(values.jupyter.env.slice(-1), [ref("dask-jupyter-env", "NOTEBOOK_TOKEN")]);
+        // Each Secret's resourceVersion, right after the variables read from
+        // it (where earlier versions had it in the values: no pod restarts on upgrade).
+        const revision = { name: "DASKK8S_SECRET_ENV_REVISION", value: "4711" };
+        const worker = await resolved(await applyTransforms(chart, renderedDeployment("dask-worker", values.worker.env)));
+        assert.deepEqual(worker.spec.template.spec.containers[0].env, [{ name: "MODE", value: "batch" }, ...workerRefs, revision]);
+        const jupyter = await resolved(await applyTransforms(chart, renderedDeployment("dask-jupyter", values.jupyter.env)));
+        assert.deepEqual(jupyter.spec.template.spec.containers[0].env.slice(-4), [
+            { name: "JUPYTER_PASSWORD_HASH", valueFrom: { secretKeyRef: { name: "dask-jupyter-login", key: "hash" } } },
+            { name: "JUPYTER_LOGIN_REVISION", value: "4711" },
+            ref("dask-jupyter-env", "NOTEBOOK_TOKEN"),
+            revision,
         ]);
-        assert.deepEqual(values.jupyter.env.slice(-2), [ref("dask-jupyter-env", "NOTEBOOK_TOKEN"), { name: "DASKK8S_SECRET_ENV_REVISION", value: "4711" }]);
+        const scheduler = await applyTransforms(chart, renderedDeployment("dask-scheduler", values.scheduler.env));
+        assert.ok(!JSON.stringify(scheduler).includes("REVISION"), "the scheduler reads no Secret and gets no revision");
         assert.ok(!values.scheduler.env.some((e: { name: string }) => e.name === "API_TOKEN"), "the scheduler gets none of them");
     });
 

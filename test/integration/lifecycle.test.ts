@@ -118,6 +118,23 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
         }
     });
 
+    it("previews a new stack in full: every Deployment and Service the chart will create", async () => {
+        const events: EngineEvent[] = [];
+        await stack.preview(observe(STACK, events));
+        const creates = events
+            .flatMap((e) => (e.resourcePreEvent?.metadata.op === "create" ? [e.resourcePreEvent.metadata] : []))
+            .filter((m) => m.type === "kubernetes:apps/v1:Deployment" || m.type === "kubernetes:core/v1:Service")
+            .map((m) => `${m.type.split(":").pop()} ${m.urn.split("::").pop()}`)
+            .sort();
+        assert.deepEqual(creates, [
+            "Deployment dask-chart:dask/dask-jupyter",
+            "Deployment dask-chart:dask/dask-scheduler",
+            "Deployment dask-chart:dask/dask-worker",
+            "Service dask-chart:dask/dask-jupyter",
+            "Service dask-chart:dask/dask-scheduler",
+        ]);
+    });
+
     it("creates scheduler, workers, Jupyter, services and the HPA, all ready", async () => {
         await up();
         for (const name of ["dask-scheduler", "dask-worker", "dask-jupyter"]) {

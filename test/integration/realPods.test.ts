@@ -8,6 +8,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
@@ -212,6 +213,25 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         assert.equal(contents.status, 200);
     });
 
+    it("restarts Jupyter when its password changes; then only the new password logs in", async () => {
+        const jupyterPods = async () => (await pods()).filter((p) => p.name.startsWith("dask-jupyter-"));
+        const [previous] = await jupyterPods();
+        const changed = `changed-${crypto.randomBytes(9).toString("hex")}`;
+        await stack.setConfig("jupyterPassword", { value: changed, secret: true });
+        await up();
+        assert.equal((await stack.outputs()).jupyterPassword.value, changed);
+        const url = `http://${REAL_NODE_IP}:${await nodePort("dask-jupyter", 80)}`;
+        await waitFor("Jupyter to take the changed password", () => jupyterLogin(url, changed), 180_000);
+        assert.equal(await jupyterLogin(url, jupyterPassword), undefined, "the old password is refused");
+        const now = await jupyterPods();
+        assert.ok(
+            now.every((p) => p.name !== previous.name),
+            `a new notebook pod read the new hash: ${previous.name} then ${now.map((p) => p.name)}`,
+        );
+        await assertNowhereInPlaintext(changed);
+        jupyterPassword = changed;
+    });
+
     it("confines pods to this machine: no route out, no outside names, no host services but DNS and the wheel index", async () => {
         // 203.0.113.1 is a documentation address: the guard drops the packet on
         // this host, before any interface could send it. The kubelet's port on
@@ -289,6 +309,8 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
             assert.equal(w.env, TOKENS[1], `${w.host} restarted with the changed secret value`);
         }
         await assertNowhereInPlaintext(TOKENS[1]);
+        // The stack file was rewritten without the changed password: a new one was generated.
+        jupyterPassword = (await stack.outputs()).jupyterPassword.value;
         const url = `http://${REAL_NODE_IP}:${await nodePort("dask-jupyter", 80)}`;
         const cookie = await waitFor("Jupyter 2026.7.1 to let the password in", () => jupyterLogin(url, jupyterPassword), 180_000);
         assert.equal((await fetch(`${url}/api/contents`, { headers: { cookie } })).status, 200);
