@@ -9,6 +9,8 @@ export interface Registered {
     transforms: pulumi.ResourceTransform[];
     /** URNs this resource waits for (its dependsOn and input dependencies). */
     dependencies: string[];
+    /** Its ignoreChanges option. */
+    ignoreChanges: string[];
     /** URN of its parent ("" for the stack's own resources). */
     parent: string;
     /** Its aliases, as the engine gets them: `{ name, type, parentUrn, noParent }` specs. */
@@ -18,6 +20,7 @@ export interface Registered {
 interface RegisterRequest {
     getType(): string;
     getName(): string;
+    getIgnorechangesList(): string[];
     getDependenciesList(): string[];
     getParent(): string;
     getAliasesList(): { getSpec?(): unknown; toObject(): { spec?: { name?: string; type?: string; parenturn?: string; noparent?: boolean } } }[];
@@ -60,7 +63,7 @@ function providerOutputs(type: string, name: string, inputs: Record<string, any>
  * call fails the test: nothing here should invoke a provider.
  */
 export function installMocks(project = "daskk8s", stack = "test", registered: Registered[] = []): Registered[] {
-    const dependencies = new Map<string, Pick<Registered, "dependencies" | "parent" | "aliases">>();
+    const dependencies = new Map<string, Pick<Registered, "dependencies" | "ignoreChanges" | "parent" | "aliases">>();
     pulumi.runtime.setMocks(
         {
             newResource(args) {
@@ -70,7 +73,7 @@ export function installMocks(project = "daskk8s", stack = "test", registered: Re
                     inputs: args.inputs,
                     provider: args.provider,
                     transforms: (args as { transforms?: pulumi.ResourceTransform[] }).transforms ?? [],
-                    ...(dependencies.get(`${args.type}::${args.name}`) ?? { dependencies: [], parent: "", aliases: [] }),
+                    ...(dependencies.get(`${args.type}::${args.name}`) ?? { dependencies: [], ignoreChanges: [], parent: "", aliases: [] }),
                 });
                 return { id: `${args.name}-id`, state: { ...args.inputs, ...providerOutputs(args.type, args.name, args.inputs) } };
             },
@@ -90,6 +93,7 @@ export function installMocks(project = "daskk8s", stack = "test", registered: Re
     monitor.registerResource = (req, callback) => {
         dependencies.set(`${req.getType()}::${req.getName()}`, {
             dependencies: req.getDependenciesList(),
+            ignoreChanges: req.getIgnorechangesList(),
             parent: req.getParent(),
             aliases: req.getAliasesList().map((alias) => {
                 const spec = alias.toObject().spec ?? {};

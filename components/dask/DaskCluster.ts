@@ -4,6 +4,7 @@ import { ChartSource, chartLocation } from "../common/chartSource";
 import { deepMerge } from "../common/deepMerge";
 import { DEFAULT_DASK_IMAGE, DEFAULT_DASK_IMAGE_TAG, DEFAULT_NOTEBOOK_IMAGE, DaskEntrypointsSetting, entrypointsFor } from "./daskImage";
 import { SecretRevision, daskObjectTransform } from "./daskTransforms";
+import { contentRevision, revisionKey } from "./secretRevision";
 import { ContainerResources, ExtraPackages, LOGIN_REVISION_ENV, SECRET_ENV_REVISION_ENV, SecretEnvRef, daskChartValues } from "./daskValues";
 import { validateDaskClusterArgs } from "./daskClusterValidation";
 import { ServiceEndpoint, ServiceExposure, serviceEndpoint } from "./serviceEndpoint";
@@ -221,7 +222,7 @@ export class DaskCluster extends pulumi.ComponentResource {
         const namespaceOutput = namespace ? namespace.metadata.name : pulumi.output(namespaceName);
 
         const loginSecretName = `${fullname}-jupyter-login`;
-        let jupyterLogin: { password: pulumi.Output<string>; secret: k8s.core.v1.Secret } | undefined;
+        let jupyterLogin: { password: pulumi.Output<string>; hash: pulumi.Output<string>; secret: k8s.core.v1.Secret } | undefined;
         if (jupyterEnabled) {
             const password =
                 args.jupyter?.password !== undefined
@@ -245,33 +246,37 @@ export class DaskCluster extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            jupyterLogin = { password, secret };
+            jupyterLogin = { password, hash, secret };
         }
 
-        // One Secret per consumer, so that each pod reads only its own values.
+        // Pods read Secrets into environment variables only when they start:
+        // each container reading one also gets a revision of its contents, so
+        // it restarts when they change, and a preview shows that it will.
         const secretRevisions: SecretRevision[] = [];
+        let key: pulumi.Output<string> | undefined;
+        const revise = (secretName: string, env: string, secret: k8s.core.v1.Secret, contents: pulumi.Input<Record<string, pulumi.Input<string>>>) => {
+            key ??= revisionKey(`${name}-revision-key`, `${fullname}-revision-key`, namespaceOutput, this);
+            // Through the Secret's id, so the Deployments are applied after it.
+            const revision = pulumi.all([contentRevision(key, contents), secret.id]).apply(([r]) => r);
+            secretRevisions.push({ secretName, env, revision });
+        };
         if (jupyterLogin) {
-            secretRevisions.push({
-                secretName: loginSecretName,
-                env: LOGIN_REVISION_ENV,
-                revision: jupyterLogin.secret.metadata.resourceVersion,
-            });
+            revise(loginSecretName, LOGIN_REVISION_ENV, jupyterLogin.secret, { hash: jupyterLogin.hash });
         }
+        // One Secret per consumer, so that each pod reads only its own values.
         const envSecret = (role: string, env: Record<string, pulumi.Input<string>> | undefined): SecretEnvRef | undefined => {
             const names = Object.keys(env ?? {}).sort();
             if (names.length === 0) {
                 return undefined;
             }
             const secretName = `${fullname}-${role}-env`;
+            const contents = pulumi.secret(pulumi.all(Object.fromEntries(names.map((n) => [n, env![n]]))));
             const secret = new k8s.core.v1.Secret(
                 `${name}-${role}-env`,
-                {
-                    metadata: { name: secretName, namespace: namespaceOutput },
-                    stringData: pulumi.secret(pulumi.all(Object.fromEntries(names.map((n) => [n, env![n]])))),
-                },
+                { metadata: { name: secretName, namespace: namespaceOutput }, stringData: contents },
                 { parent: this },
             );
-            secretRevisions.push({ secretName, env: SECRET_ENV_REVISION_ENV, revision: secret.metadata.resourceVersion });
+            revise(secretName, SECRET_ENV_REVISION_ENV, secret, contents);
             return { secretName, names };
         };
         const workerSecretEnv = envSecret("worker", args.workers?.secretEnv);

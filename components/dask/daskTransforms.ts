@@ -19,10 +19,10 @@ export interface DaskObjectRewrite {
 /**
  * A Secret read into environment variables, which a container reads only
  * when it starts. Every container reading it also gets `env` set to
- * `revision` (the Secret's resourceVersion), so its pods restart when the
- * Secret changes. An output: it is kept out of the chart values, which then
- * render in every preview, and only the Deployments reading the Secret wait
- * for it.
+ * `revision` (secretRevision.ts: it changes with the contents), so its pods
+ * restart when the Secret changes. An output: it is kept out of the chart
+ * values, which then render in every preview, and only the Deployments
+ * reading the Secret wait for it.
  */
 export interface SecretRevision {
     secretName: string;

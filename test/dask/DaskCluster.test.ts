@@ -12,6 +12,7 @@ import { InvalidArgsError } from "../../components/common/validation";
 import { validateDaskClusterArgs } from "../../components/dask/daskClusterValidation";
 import { jupyterPasswordSalt } from "../../components/dask/jupyterPassword";
 import { ALPHANUMERIC } from "../../components/dask/GeneratedText";
+import { contentRevision } from "../../components/dask/secretRevision";
 
 const registered = installMocks();
 const CHART = "kubernetes:helm.sh/v4:Chart";
@@ -71,6 +72,16 @@ function renderedDeployment(name: string, env: unknown[]) {
         metadata: { name },
         spec: { template: { spec: { containers: [{ name, env: structuredClone(env) }] } } },
     };
+}
+
+/**
+ * The revision of `contents` under the cluster's revision key, as its
+ * Deployments must carry it; the key Secret is drawn once, and kept.
+ */
+async function revisionOf(cluster: string, contents: Record<string, string>): Promise<string> {
+    const keySecret = find(registered, "kubernetes:core/v1:Secret", `${cluster}-revision-key`);
+    assert.deepEqual(keySecret.ignoreChanges, ["data"], "later runs keep the first key");
+    return promiseOf(contentRevision(pulumi.output(secretInput(keySecret.inputs.data).key as string), contents));
 }
 
 /** The object with every output in it resolved. */
@@ -229,7 +240,8 @@ describe("DaskCluster Jupyter login", () => {
         // hash changes. The transform adds it, not the values, which then hold
         // no output and render in a new stack's first preview.
         const deployment = await resolved(await applyTransforms(chart, renderedDeployment("dask-jupyter", jupyter.env)));
-        assert.deepEqual(deployment.spec.template.spec.containers[0].env.slice(1), [loginRef, { name: "JUPYTER_LOGIN_REVISION", value: "4711" }]);
+        const loginRevision = await revisionOf("genpw", { hash: secretInput(secret.inputs.stringData).hash });
+        assert.deepEqual(deployment.spec.template.spec.containers[0].env.slice(1), [loginRef, { name: "JUPYTER_LOGIN_REVISION", value: loginRevision }]);
     });
 
     it("renders the chart without waiting for the login or environment Secrets: only the Deployments reading them wait", async () => {
@@ -408,15 +420,21 @@ describe("DaskCluster secret environment", () => {
         assert.deepEqual(values.jupyter.env.slice(-1), [ref("dask-jupyter-env", "NOTEBOOK_TOKEN")]);
         // Each Secret's resourceVersion, right after the variables read from
         // it (where earlier versions had it in the values: no pod restarts on upgrade).
-        const revision = { name: "DASKK8S_SECRET_ENV_REVISION", value: "4711" };
+        const revision = { name: "DASKK8S_SECRET_ENV_REVISION", value: await revisionOf("senv", { API_TOKEN: "tok-123456", DB_PASSWORD: "pw-abcdef" }) };
+        const jupyterRevision = { name: "DASKK8S_SECRET_ENV_REVISION", value: await revisionOf("senv", { NOTEBOOK_TOKEN: "nb-987654" }) };
         const worker = await resolved(await applyTransforms(chart, renderedDeployment("dask-worker", values.worker.env)));
         assert.deepEqual(worker.spec.template.spec.containers[0].env, [{ name: "MODE", value: "batch" }, ...workerRefs, revision]);
         const jupyter = await resolved(await applyTransforms(chart, renderedDeployment("dask-jupyter", values.jupyter.env)));
         assert.deepEqual(jupyter.spec.template.spec.containers[0].env.slice(-4), [
             { name: "JUPYTER_PASSWORD_HASH", valueFrom: { secretKeyRef: { name: "dask-jupyter-login", key: "hash" } } },
-            { name: "JUPYTER_LOGIN_REVISION", value: "4711" },
+            {
+                name: "JUPYTER_LOGIN_REVISION",
+                value: await revisionOf("senv", {
+                    hash: secretInput(find(registered, "kubernetes:core/v1:Secret", "senv-jupyter-login").inputs.stringData).hash,
+                }),
+            },
             ref("dask-jupyter-env", "NOTEBOOK_TOKEN"),
-            revision,
+            jupyterRevision,
         ]);
         const scheduler = await applyTransforms(chart, renderedDeployment("dask-scheduler", values.scheduler.env));
         assert.ok(!JSON.stringify(scheduler).includes("REVISION"), "the scheduler reads no Secret and gets no revision");

@@ -259,6 +259,50 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
         }
     });
 
+    it("previews a changed secret as a restart of exactly the Deployments that read it", async () => {
+        const plan = async () => {
+            const events: EngineEvent[] = [];
+            await stack.preview({ ...observe(STACK, events), diff: true });
+            return plannedChanges(events).map((c) => ({ ...c, name: `${c.op} ${c.urn.split("::").pop()}` }));
+        };
+        const revision = async (name: string, variable: string) =>
+            (await deployment(name)).spec.template.spec.containers[0].env.find((e: any) => e.name === variable)?.value;
+        await stack.setConfig("secretEnv.workers.API_TOKEN", { value: "tok-first-1234", secret: true }, true);
+        await up();
+        const first = await revision("dask-worker", "DASKK8S_SECRET_ENV_REVISION");
+        assert.match(first, /^[0-9a-f]{16}$/);
+
+        await stack.setConfig("secretEnv.workers.API_TOKEN", { value: "tok-second-5678", secret: true }, true);
+        const tokenChange = await plan();
+        // The Kubernetes provider replaces a Secret whose data changes.
+        const replaced = (name: string) => [`create-replacement ${name}`, `delete-replaced ${name}`, `replace ${name}`];
+        assert.deepEqual(tokenChange.map((c) => c.name).sort(), [...replaced("dask-worker-env"), "update dask-chart:dask/dask-worker"]);
+        const workerDiffs = tokenChange.find((c) => c.name === "update dask-chart:dask/dask-worker")!.diffs;
+        assert.equal(workerDiffs.length, 1, `${workerDiffs}`);
+        assert.match(workerDiffs[0], /^spec\.template\.spec\.containers\[0\]\.env\[\d+\]\.value$/, "only the revision");
+        await up();
+        assert.notEqual(await revision("dask-worker", "DASKK8S_SECRET_ENV_REVISION"), first);
+
+        const login = await revision("dask-jupyter", "JUPYTER_LOGIN_REVISION");
+        await stack.setConfig("jupyterPassword", { value: "a-chosen-password", secret: true });
+        const passwordChange = await plan();
+        assert.deepEqual(
+            passwordChange.map((c) => c.name).sort(),
+            [
+                ...replaced("dask-jupyter-login"),
+                "delete dask-jupyter-password",
+                "delete dask-jupyter-password-host",
+                "update dask-chart:dask/dask-jupyter",
+            ].sort(),
+        );
+        await up();
+        assert.notEqual(await revision("dask-jupyter", "JUPYTER_LOGIN_REVISION"), login);
+
+        await stack.removeConfig("jupyterPassword");
+        await stack.removeConfig("secretEnv", true);
+        await up();
+    });
+
     it("runs `dask scheduler` / `dask worker` for images from 2026.6.0 on", async () => {
         await withConfig((c) => {
             c["daskk8s:dask"].image = { tag: "2026.6.0" };
