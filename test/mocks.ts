@@ -29,8 +29,6 @@ interface RegisterRequest {
 /** Outputs the engine would add for types whose outputs are not their inputs. */
 function providerOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
     switch (type) {
-        case "pulumi-nodejs:dynamic:Resource": // GeneratedText
-            return { result: `generated-password-${name}` };
         case "kubernetes:core/v1:Secret":
             return { metadata: { ...inputs.metadata, resourceVersion: "4711" } };
         case "kubernetes:helm.sh/v4:Chart":

@@ -12,7 +12,7 @@ import { hashJupyterPassword, jupyterPasswordSalt, passwordProblem } from "./jup
 import { throwIfInvalid } from "../common/validation";
 import { Claim, claimIssues } from "../common/claims";
 import { OWNER_ANNOTATION, stackOwner } from "../common/ownership";
-import { GeneratedText } from "./GeneratedText";
+import { keptRandom, randomText } from "./keptRandom";
 import { parseQuantity } from "../common/quantity";
 import { WorkerAutoscaler, WorkerAutoscalingArgs } from "../scaling/WorkerAutoscaler";
 import { DASK_CHART, DASK_CLUSTER_DEFAULTS as D, SIDE_RESOURCES, WORKER_RESOURCES } from "./daskClusterSettings";
@@ -227,7 +227,11 @@ export class DaskCluster extends pulumi.ComponentResource {
             const password =
                 args.jupyter?.password !== undefined
                     ? pulumi.secret(args.jupyter.password)
-                    : new GeneratedText(`${name}-jupyter-password`, { length: 24 }, { parent: this }).result;
+                    : keptRandom(
+                          `${name}-jupyter-password`,
+                          { secretName: `${fullname}-jupyter-password`, namespace: namespaceOutput, key: "password", draw: () => randomText(24) },
+                          this,
+                      );
             const identity = `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
             const hash = pulumi.secret(
                 password.apply((p) => {

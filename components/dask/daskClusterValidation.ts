@@ -2,7 +2,6 @@ import type { DaskClusterArgs } from "./DaskCluster";
 import { checkChartSource } from "../common/chartSource";
 import { DEFAULT_DASK_IMAGE_TAG, entrypointsFor } from "./daskImage";
 import { ContainerResources, LOGIN_REVISION_ENV, PACKAGE_ENV, PASSWORD_HASH_ENV, SECRET_ENV_REVISION_ENV } from "./daskValues";
-import { dynamicProviderHostAvailable } from "./GeneratedText";
 import { passwordProblem } from "./jupyterPassword";
 import { compareQuantities, isZeroQuantity } from "../common/quantity";
 import { ServiceExposure } from "./serviceEndpoint";
@@ -74,12 +73,8 @@ function describeSecrets(path: readonly PropertyKey[], value: unknown): unknown 
     return path.includes("secretEnv") || (path[0] === "jupyter" && path[1] === "password") ? SECRET : value;
 }
 
-/**
- * Every problem with DaskCluster args, as argument paths (`workers.replicas`).
- * `programDir` is where the program runs (for a multi-language consumer, its
- * YAML or Python project).
- */
-export function validateDaskClusterArgs(args: DaskClusterArgs, programDir: string = process.cwd()): ArgIssue[] {
+/** Every problem with DaskCluster args, as argument paths (`workers.replicas`). */
+export function validateDaskClusterArgs(args: DaskClusterArgs): ArgIssue[] {
     const settingIssues = schemaIssues(daskClusterSettings, args, { describe: describeSecrets });
     if (settingIssues.length > 0) {
         // The rules below assume well-formed values.
@@ -154,15 +149,6 @@ export function validateDaskClusterArgs(args: DaskClusterArgs, programDir: strin
             "jupyter.enabled",
             false,
             "is false, yet {{jupyter.password}}, {{jupyter.service}} or {{jupyter.secretEnv}} is set: enable Jupyter or drop them",
-        );
-    }
-    if (jupyter.enabled !== false && jupyter.password === undefined && !dynamicProviderHostAvailable(programDir)) {
-        issues.add(
-            "jupyter.password",
-            undefined,
-            "must be set (as a secret) in this program: generating one needs Pulumi's Node.js " +
-                `dynamic provider, which cannot start without @pulumi/pulumi installed in ${programDir} (pulumi/pulumi#5455); ` +
-                "or set {{jupyter.enabled}} to false",
         );
     }
     return issues.issues;

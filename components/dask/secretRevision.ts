@@ -1,27 +1,13 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import { keptRandom } from "./keptRandom";
 
 /**
- * The key of the revisions a DaskCluster derives from its Secrets' contents.
- * 32 random bytes drawn when the Secret holding them is created; later runs
- * draw new ones, which `ignoreChanges` discards, so the key is the first one,
- * read back from the Secret's outputs. Those are known in every preview (the
- * stored outputs when nothing changes, the inputs on a new stack), unlike a
- * resourceVersion, which previews of a changed Secret report unchanged.
+ * The key of the revisions a DaskCluster derives from its Secrets' contents
+ * ({@link contentRevision}), kept in the Secret `secretName`.
  */
 export function revisionKey(name: string, secretName: string, namespace: pulumi.Input<string>, parent: pulumi.Resource): pulumi.Output<string> {
-    const secret = new k8s.core.v1.Secret(
-        name,
-        {
-            metadata: { name: secretName, namespace },
-            // `data`, not `stringData`: a preview that cannot reach the
-            // namespace yet returns the inputs, and only `data` is in both.
-            data: pulumi.secret({ key: crypto.randomBytes(32).toString("base64") }),
-        },
-        { parent, ignoreChanges: ["data"] },
-    );
-    return pulumi.secret(secret.data.apply((data) => data.key));
+    return keptRandom(name, { secretName, namespace, key: "key", draw: () => crypto.randomBytes(32).toString("base64") }, parent);
 }
 
 /**
@@ -29,7 +15,8 @@ export function revisionKey(name: string, secretName: string, namespace: pulumi.
  * it changes exactly when the contents do. Keyed with {@link revisionKey},
  * so it is no secret (it says nothing of the contents without the key) and
  * shows in the Deployment, where a plain digest of a password would let
- * anyone who can read the Deployment try guesses against it.
+ * anyone who can read the Deployment try guesses against it. A resourceVersion
+ * would not do: previews of a changed Secret report the old one.
  */
 export function contentRevision(key: pulumi.Output<string>, contents: pulumi.Input<Record<string, pulumi.Input<string>>>): pulumi.Output<string> {
     return pulumi.unsecret(

@@ -1,22 +1,17 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as crypto from "crypto";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { applyTransforms, find, installMocks, promiseOf, secretInput, settle } from "../mocks";
 import { DaskCluster, DaskClusterArgs } from "../../components/dask/DaskCluster";
 import { InvalidArgsError } from "../../components/common/validation";
-import { validateDaskClusterArgs } from "../../components/dask/daskClusterValidation";
 import { jupyterPasswordSalt } from "../../components/dask/jupyterPassword";
-import { ALPHANUMERIC } from "../../components/dask/GeneratedText";
 import { contentRevision } from "../../components/dask/secretRevision";
 
 const registered = installMocks();
 const CHART = "kubernetes:helm.sh/v4:Chart";
-const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const LOCAL_DASK_CHART = path.join(__dirname, "..", "fixtures", "charts", "dask-2024.1.1.tgz");
 
 const ROUTES =
@@ -81,7 +76,8 @@ function renderedDeployment(name: string, env: unknown[]) {
 async function revisionOf(cluster: string, contents: Record<string, string>): Promise<string> {
     const keySecret = find(registered, "kubernetes:core/v1:Secret", `${cluster}-revision-key`);
     assert.deepEqual(keySecret.ignoreChanges, ["data"], "later runs keep the first key");
-    return promiseOf(contentRevision(pulumi.output(secretInput(keySecret.inputs.data).key as string), contents));
+    const key = Buffer.from(secretInput(keySecret.inputs.data).key as string, "base64").toString();
+    return promiseOf(contentRevision(pulumi.output(key), contents));
 }
 
 /** The object with every output in it resolved. */
@@ -199,17 +195,21 @@ describe("DaskCluster chart and values", () => {
 describe("DaskCluster Jupyter login", () => {
     it("generates a password, keeps it secret, and stores only its salted sha1 hash in a Secret", async () => {
         const { cluster, chart } = await deploy("genpw");
-        const generated = find(registered, DYNAMIC, "genpw-jupyter-password");
-        assert.equal(generated.inputs.length, 24);
-        // Its own provider, with no inputs: the default one gets the whole
-        // stack config, secrets included, and the engine stores them readable.
-        const host = find(registered, "pulumi:providers:pulumi-nodejs", "genpw-jupyter-password-host");
-        assert.deepEqual(host.inputs, {});
-        assert.match(generated.provider ?? "", /\$pulumi:providers:pulumi-nodejs::genpw-jupyter-password-host::/);
-        assert.equal(generated.inputs.alphabet, ALPHANUMERIC);
+        // Drawn in the program and kept in a Secret of its own: no provider
+        // plugin to launch, and later runs keep the first one (ignoreChanges).
+        const kept = find(registered, "kubernetes:core/v1:Secret", "genpw-jupyter-password");
+        assert.deepEqual(kept.inputs.metadata, { name: "dask-jupyter-password", namespace: "dask" });
+        assert.deepEqual(kept.ignoreChanges, ["data"]);
+        const drawn = Buffer.from(secretInput(kept.inputs.data).password, "base64").toString();
+        assert.match(drawn, /^[A-Za-z0-9]{24}$/);
         const password = await promiseOf(cluster.jupyterPassword);
-        assert.equal(password, "generated-password-genpw-jupyter-password");
+        assert.equal(password, drawn);
         assert.equal(await pulumi.isSecret(cluster.jupyterPassword), true);
+        assert.deepEqual(
+            registered.filter((r) => r.type.startsWith("pulumi-nodejs") || r.type.startsWith("pulumi:providers:")).map((r) => r.name),
+            [],
+            "no provider but the cluster's",
+        );
         const secret = find(registered, "kubernetes:core/v1:Secret", "genpw-jupyter-login");
         // Jupyter's own check of a `sha1:<salt>:<digest>` hash: sha1(password + salt).
         const [algorithm, salt, digest] = secretInput(secret.inputs.stringData).hash.split(":");
@@ -257,11 +257,12 @@ describe("DaskCluster Jupyter login", () => {
         assert.ok(find(registered, "kubernetes:core/v1:Secret", "nowait-jupyter-login"));
     });
 
-    it("hashes a given password with no generated resource at all (what other languages can host)", async () => {
+    it("hashes a given password and generates nothing", async () => {
         const { cluster } = await deploy("givenpw", { jupyter: { password: pulumi.secret("correct horse battery") } });
         assert.deepEqual(
-            registered.filter((r) => r.type === DYNAMIC && r.name.startsWith("givenpw-")).map((r) => r.name),
+            registered.filter((r) => r.name === "givenpw-jupyter-password").map((r) => r.name),
             [],
+            "nothing generated",
         );
         const hash = secretInput(find(registered, "kubernetes:core/v1:Secret", "givenpw-jupyter-login").inputs.stringData).hash as string;
         const [, salt, digest] = hash.split(":");
@@ -280,17 +281,6 @@ describe("DaskCluster Jupyter login", () => {
         ];
         assert.equal(salts[0], salts[1]);
         assert.equal(new Set(salts).size, 3);
-    });
-
-    it("asks for a password where Node.js dynamic providers cannot run (a YAML or Python consumer's directory)", () => {
-        const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "yaml-consumer-"));
-        const issues = validateDaskClusterArgs({}, elsewhere);
-        assert.equal(issues.length, 1);
-        assert.equal(issues[0].path, "jupyter.password");
-        assert.match(issues[0].rule, /cannot start without @pulumi\/pulumi installed in .*yaml-consumer-.*pulumi\/pulumi#5455.*jupyter\.enabled/);
-        assert.deepEqual(validateDaskClusterArgs({ jupyter: { password: pulumi.secret("correct horse battery") } }, elsewhere), []);
-        assert.deepEqual(validateDaskClusterArgs({ jupyter: { enabled: false } }, elsewhere), []);
-        assert.deepEqual(validateDaskClusterArgs({}, process.cwd()), [], "a Node.js program has the dynamic-provider host");
     });
 
     it("deploys no notebook and no login when Jupyter is disabled", async () => {

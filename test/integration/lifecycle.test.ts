@@ -238,8 +238,8 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
         });
         const events: EngineEvent[] = [];
         await stack.preview({ ...observe(STACK, events), diff: true });
-        // Nothing else: GeneratedText's dynamic provider is an explicit one
-        // with no configuration, so config changes do not touch it.
+        // Nothing else: no provider but the cluster's, which config changes
+        // to the Dask settings do not touch.
         const changes = plannedChanges(events);
         assert.deepEqual(changes.map((c) => `${c.op} ${c.urn.split("::").slice(-2).join(" ")}`).sort(), [
             "update daskk8s:index:DaskCluster$kubernetes:helm.sh/v4:Chart$kubernetes:apps/v1:Deployment dask-chart:dask/dask-jupyter",
@@ -288,12 +288,7 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
         const passwordChange = await plan();
         assert.deepEqual(
             passwordChange.map((c) => c.name).sort(),
-            [
-                ...replaced("dask-jupyter-login"),
-                "delete dask-jupyter-password",
-                "delete dask-jupyter-password-host",
-                "update dask-chart:dask/dask-jupyter",
-            ].sort(),
+            [...replaced("dask-jupyter-login"), "delete dask-jupyter-password", "update dask-chart:dask/dask-jupyter"].sort(),
         );
         await up();
         assert.notEqual(await revision("dask-jupyter", "JUPYTER_LOGIN_REVISION"), login);
