@@ -3,7 +3,7 @@
  * each group's sides run alternately RUNS times; the table gives medians and
  * ratios:
  *   1. from empty to ready: `pulumi up` (generated Jupyter password), the same
- *      with `jupyterPassword` set (no dynamic provider), and the tutorial's
+ *      with `jupyterPassword` set (nothing generated), and the tutorial's
  *      manual path (`helm install --wait` of the same chart, then `kubectl
  *      autoscale`);
  *   2. previews on the deployed stack: no change, and a one-key config
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
             theirsTimes: ups["helm"],
         },
         {
-            what: "the generated password's cost (the Node.js dynamic provider)",
+            what: "a generated password's cost (drawn in the program, kept in a Secret)",
             ours: "`pulumi up`, password generated",
             theirs: "`pulumi up` with `jupyterPassword` set",
             oursTimes: ups["pulumi up"],
