@@ -82,8 +82,9 @@ export interface DaskJupyterArgs {
     /** Deploy the notebook. @default true */
     enabled?: boolean;
     /**
-     * Login password (at least 8 characters). Hashed by the program; never
-     * stored in plaintext. @default a generated 24-character password,
+     * Login password (at least 8 characters). Hashed by the program: the
+     * notebook reads only the hash. @default a 24-character password drawn
+     * on the first run, kept in the Secret `<fullname>-jupyter-password` and
      * exported as the secret output `jupyterPassword`
      */
     password?: pulumi.Input<string>;
