@@ -30,6 +30,7 @@ import {
     stackWithConfig,
     toolEnv,
 } from "../test/integration/harness";
+import { median, timed } from "./timing";
 
 const RUNS = Number(process.argv[2] ?? 5);
 const STACK = "it-bench";
@@ -41,18 +42,6 @@ const NODEPORTS = ["--set", "scheduler.serviceType=NodePort", "--set", "jupyter.
 const THREADS = 2;
 /** The issue's targets: `up` at most 1.1× the helm path, a no-op preview at most 4× helm's dry-run. */
 const TARGETS = { up: 1.1, noOpPreview: 4 };
-
-async function timed(action: () => Promise<unknown>): Promise<number> {
-    const start = process.hrtime.bigint();
-    await action();
-    return Number(process.hrtime.bigint() - start) / 1e9;
-}
-
-function median(values: number[]): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** `pulumi ARGS` on a stack of the project in `cwd`, with `env` added for this call. */
 function pulumiOn(stack: string, cwd = REPO) {

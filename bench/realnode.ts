@@ -28,13 +28,12 @@ import {
     toolEnv,
 } from "../test/integration/harness";
 import { REAL_NODE_IP, realNodeCluster, realNodeValues } from "../test/integration/realNode";
+import { median, timed } from "./timing";
 
 const RUNS = Number(process.argv[2] ?? 3);
 const STACK = "it-bench-realnode";
 const TAG = "2024.1.0";
 
-const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const pulumi = (...args: string[]) => run("pulumi", [...args, "--stack", STACK, "--non-interactive", "--color", "never"], 900_000);
 
 async function firstComputation(python: string): Promise<void> {
@@ -72,18 +71,22 @@ async function main(): Promise<void> {
     const ours: number[] = [];
     const theirs: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-        let start = process.hrtime.bigint();
-        await pulumi("up", "--yes", "--skip-preview");
-        await firstComputation(python);
-        ours.push(seconds(start));
+        ours.push(
+            await timed(async () => {
+                await pulumi("up", "--yes", "--skip-preview");
+                await firstComputation(python);
+            }),
+        );
         await pulumi("destroy", "--yes", "--skip-preview");
         await namespaceGone("dask");
 
-        start = process.hrtime.bigint();
-        await helm(...helmInstallDask(path.join(CHARTS, "dask-2024.1.1.tgz"), "-f", valuesFile));
-        await kubectl("-n", "dask", "autoscale", "deployment", "dask-worker", "--min=1", "--max=3", "--cpu-percent=70");
-        await firstComputation(python);
-        theirs.push(seconds(start));
+        theirs.push(
+            await timed(async () => {
+                await helm(...helmInstallDask(path.join(CHARTS, "dask-2024.1.1.tgz"), "-f", valuesFile));
+                await kubectl("-n", "dask", "autoscale", "deployment", "dask-worker", "--min=1", "--max=3", "--cpu-percent=70");
+                await firstComputation(python);
+            }),
+        );
         await helm("uninstall", "dask", "--namespace", "dask", "--wait");
         await kubectl("delete", "namespace", "dask", "--ignore-not-found");
         await namespaceGone("dask");

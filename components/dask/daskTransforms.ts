@@ -95,10 +95,11 @@ export function rewriteDaskObject(object: K8sObject, rewrite: DaskObjectRewrite)
         const copy = structuredClone(object);
         return addSecretRevisions(copy, rewrite.secretRevisions ?? []) ? copy : undefined;
     }
-    if (object.kind === "Service" && object.spec?.type !== "LoadBalancer") {
-        return withoutServiceAwait(object);
+    const awaitSkipped = withoutServiceAwait(object);
+    if (awaitSkipped !== undefined) {
+        return awaitSkipped;
     }
-    if (object.kind === "Service" && object.spec?.type === "LoadBalancer") {
+    if (object.kind === "Service") {
         const ranges = name === scheduler ? rewrite.sourceRanges.scheduler : name === jupyter ? rewrite.sourceRanges.jupyter : undefined;
         if (ranges !== undefined) {
             const copy = structuredClone(object);
