@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { DaskCluster, KubeconfigTarget, MetricsServer } from "./components/index";
+import { DaskCluster, DaskClusterArgs, Keda, KubeconfigTarget, MetricsServer } from "./components/index";
 import { stackOwner } from "./components/common/ownership";
 import { StackSettings, checkCluster, loadStackConfig, stackFileLocation, stackFileValues } from "./config/index";
 
@@ -29,6 +29,14 @@ const keepAutoscalerUrn: pulumi.ResourceTransform = (args) =>
         ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { aliases: [{ name: "workers", parent: pulumi.rootStackResource }] }) }
         : undefined;
 
+/** The Dask args with the autoscaler ordered after KEDA (only the ScaledObject waits for it). */
+function afterKeda(dask: DaskClusterArgs, keda: Keda | undefined): DaskClusterArgs {
+    if (keda === undefined || dask.workers?.autoscaling === undefined) {
+        return dask;
+    }
+    return { ...dask, workers: { ...dask.workers, autoscaling: { ...dask.workers.autoscaling, kedaReady: keda.ready } } };
+}
+
 // An async program: Pulumi awaits it, so the checks against the cluster run
 // before any resource is registered, and the returned object is the outputs.
 // Data flows one way: stack config → settings (config/) → components.
@@ -43,7 +51,8 @@ export = async () => {
 
     const { target, cluster } = await clusterTarget(settings.target);
     const onCluster = { providers: [target.provider], transforms: target.transforms };
-    const dask = new DaskCluster("dask", settings.dask, { ...onCluster, transforms: [...target.transforms, keepAutoscalerUrn] });
+    const keda = settings.keda && new Keda("keda", settings.keda, onCluster);
+    const dask = new DaskCluster("dask", afterKeda(settings.dask, keda), { ...onCluster, transforms: [...target.transforms, keepAutoscalerUrn] });
     const metricsServer = new MetricsServer("metrics-server", settings.metricsServer, onCluster);
 
     return {
@@ -57,6 +66,7 @@ export = async () => {
         // null rather than undefined: Pulumi drops undefined outputs with a warning.
         autoscalerName: dask.workerAutoscalerName.apply((name) => name ?? null),
         metricsServerMode: metricsServer.mode,
+        kedaMode: keda ? keda.mode : null,
         kubeconfig: target.kubeconfig,
         cluster,
     };

@@ -7,6 +7,7 @@ export { DaskEntrypointsSetting, ContainerResources, ExtraPackages, ResourceQuan
 export { ServiceEndpoint, ServiceExposure, ServiceType } from "./dask/index";
 export { KubeconfigTarget, KubeconfigTargetArgs } from "./cluster/index";
 export { MetricsServer, MetricsServerArgs, MetricsServerMode, METRICS_SERVER_CHART } from "./scaling/index";
-export { WorkerAutoscaler, WorkerAutoscalerArgs, WorkerAutoscalingArgs, ScaleDownArgs } from "./scaling/index";
+export { Keda, KedaArgs, KedaMode, KEDA_CHART } from "./scaling/index";
+export { WorkerAutoscaler, WorkerAutoscalerArgs, WorkerAutoscalingArgs, ScaleDownArgs, AutoscalingMetric } from "./scaling/index";
 export { ChartSource } from "./common/chartSource";
 export { InvalidArgsError, ArgIssue } from "./common/validation";

@@ -13,6 +13,7 @@ import { eksTargetSettings } from "../components/cluster/eksTargetSettings";
 import { kubeconfigTargetSettings } from "../components/cluster/KubeconfigTarget";
 import { daskClusterSettings, daskJupyterSettings, daskWorkersSettings } from "../components/dask/daskClusterSettings";
 import { metricsServerSettings } from "../components/scaling/MetricsServer";
+import { kedaSettings } from "../components/scaling/Keda";
 import { workerAutoscalingSettings } from "../components/scaling/WorkerAutoscaler";
 
 const COMPONENTS = path.join(__dirname, "..", "components");
@@ -34,6 +35,7 @@ export const ARG_INTERFACES: [string, z.ZodType][] = [
     ["WorkerAutoscalingArgs", workerAutoscalingSettings],
     ["ScaleDownArgs", workerAutoscalingSettings.shape.scaleDown],
     ["MetricsServerArgs", metricsServerSettings],
+    ["KedaArgs", kedaSettings],
     ["KubeconfigTargetArgs", kubeconfigTargetSettings],
     ["EksTargetArgs", eksTargetSettings],
     ["EksNetworkArgs", eksTargetSettings.shape.network],

@@ -6,6 +6,7 @@ import { ApiEndpoint, KubeApiError, apiEndpoint } from "../components/common/kub
 import { selectedKubeconfig } from "../components/cluster/KubeconfigTarget";
 import { METRICS_API_SERVICE, METRICS_SERVER_DEFAULTS } from "../components/scaling/MetricsServer";
 import { DASK_CLUSTER_DEFAULTS } from "../components/dask/daskClusterSettings";
+import { EXTERNAL_METRICS_API_SERVICE, KEDA_DEFAULTS } from "../components/scaling/Keda";
 import { metricsApiTakeoverIssue, namespaceTakeoverIssue } from "../components/common/ownership";
 import { ArgIssue, formatIssue } from "../components/common/validation";
 import { StackConfigError, StackSettings } from "./stackConfig";
@@ -21,7 +22,8 @@ export interface ClusterCheckContext {
  * On a cluster the stack does not create (kubeconfig targets), refuses to
  * create a Dask namespace that exists and is not this stack's, and to install
  * the metrics-server chart where the cluster already serves the metrics API
- * from an APIService that is not this stack's. On `eks` the cluster and
+ * from an APIService that is not this stack's, and the same for KEDA's
+ * namespace and external metrics APIService. On `eks` the cluster and
  * everything in it belong to the stack.
  */
 export async function checkCluster(settings: StackSettings, { project, stack, owner }: ClusterCheckContext): Promise<void> {
@@ -34,6 +36,13 @@ export async function checkCluster(settings: StackSettings, { project, stack, ow
     }
     if ((settings.metricsServer.mode ?? METRICS_SERVER_DEFAULTS.mode) === "chart") {
         checks.push(["metricsServer", (e, where) => metricsApiTakeoverIssue(e, METRICS_API_SERVICE, owner, where)]);
+    }
+    const keda = settings.keda;
+    if (keda !== undefined && (keda.mode ?? KEDA_DEFAULTS.mode) === "chart") {
+        checks.push(["keda", (e, where) => metricsApiTakeoverIssue(e, EXTERNAL_METRICS_API_SERVICE, owner, where, "external metrics adapter (KEDA's)")]);
+        if (keda.createNamespace !== false) {
+            checks.push(["keda", (e, where) => namespaceTakeoverIssue(e, keda.namespace ?? KEDA_DEFAULTS.namespace, owner, where)]);
+        }
     }
     if (checks.length === 0) {
         return;

@@ -17,7 +17,7 @@ const END = "<!-- settings:end -->";
 const SECTIONS: [string, string[]][] = [
     ["Target", ["target", "kubeconfig", "eks"]],
     ["Dask", ["dask", "jupyterPassword", "secretEnv"]],
-    ["Metrics server and autoscaling", ["metricsServer", "autoscaling"]],
+    ["Autoscaling, KEDA and the metrics server", ["autoscaling", "keda", "metricsServer"]],
 ];
 
 function cell(text: string): string {

@@ -9,10 +9,11 @@ import { z } from "zod";
 import type { DaskClusterArgs } from "../components/dask/DaskCluster";
 import type { KubeconfigTargetArgs } from "../components/cluster/KubeconfigTarget";
 import type { MetricsServerArgs } from "../components/scaling/MetricsServer";
+import { KedaArgs, kedaSettings, validateKedaArgs } from "../components/scaling/Keda";
 import { EksTargetArgs, eksTargetSettings, validateEksTargetArgs } from "../components/cluster/eksTargetSettings";
 import { kubeconfigTargetSettings, validateKubeconfigTargetArgs } from "../components/cluster/KubeconfigTarget";
 import { metricsServerSettings, validateMetricsServerArgs } from "../components/scaling/MetricsServer";
-import { validateWorkerAutoscalingArgs, workerAutoscalingSettings } from "../components/scaling/WorkerAutoscaler";
+import { WORKER_AUTOSCALING_DEFAULTS, validateWorkerAutoscalingArgs, workerAutoscalingSettings } from "../components/scaling/WorkerAutoscaler";
 import { validateDaskClusterArgs } from "../components/dask/daskClusterValidation";
 import { daskClusterSettings, daskJupyterSettings, daskWorkersSettings } from "../components/dask/daskClusterSettings";
 import { anyText, envMap, flag, group, schemaIssues } from "../components/common/settings";
@@ -50,11 +51,17 @@ export const stackSchema = z.strictObject({
         }),
         jupyter: envMap({ description: "Secret environment variables for the notebook, set like those of the workers." }),
     }),
-    metricsServer: metricsServerSettings.optional().meta({ description: "The metrics server the autoscaler reads." }),
+    metricsServer: metricsServerSettings.optional().meta({ description: "The metrics server (`kubectl top`, and the autoscaler with `metric: cpu`)." }),
+    keda: kedaSettings.optional().meta({
+        description: "KEDA, which the autoscaler with `metric: dask` (the default) needs: deployed when set, or with its defaults when that autoscaler is on.",
+    }),
     autoscaling: workerAutoscalingSettings
+        // The program wires KEDA itself.
+        .omit({ kedaReady: true })
         .extend({
             enabled: flag({
-                description: "Autoscale the workers (a CPU-based HPA); while on, the worker Deployment is applied without `spec.replicas`.",
+                description:
+                    "Autoscale the workers (on the scheduler's target, or on CPU: `metric`); while on, the worker Deployment is applied without `spec.replicas`.",
                 default: true,
             }),
         })
@@ -70,6 +77,8 @@ export interface StackSettings {
     /** DaskCluster args; the Jupyter password and secret environment values are Pulumi secrets. */
     dask: DaskClusterArgs;
     metricsServer: MetricsServerArgs;
+    /** Keda args: as configured, else the defaults when the workers autoscale with `metric: dask`; undefined when neither. */
+    keda: KedaArgs | undefined;
 }
 
 /** Raw stack config as Pulumi hands it over: `project:key` to string. */
@@ -150,6 +159,11 @@ function daskArgs(config: StackShape, secret: (value: string) => pulumi.Input<st
         workers: { ...config.dask?.workers, ...(enabled ? { autoscaling } : {}), ...secretEnv(config.secretEnv?.workers) },
         ...(config.dask?.jupyter !== undefined || Object.keys(jupyterSecrets).length > 0 ? { jupyter: { ...config.dask?.jupyter, ...jupyterSecrets } } : {}),
     } as DaskClusterArgs;
+}
+
+/** Whether the workers autoscale on the scheduler's target, through KEDA. */
+function usesKeda(config: StackShape): boolean {
+    return config.autoscaling?.enabled !== false && (config.autoscaling?.metric ?? WORKER_AUTOSCALING_DEFAULTS.metric) === "dask";
 }
 
 function withoutEnabled<T extends { enabled?: boolean }>(autoscaling: T): Omit<T, "enabled"> {
@@ -256,6 +270,8 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
     const target: StackSettings["target"] =
         config.target === "eks" ? { kind: "eks", args: config.eks ?? {} } : { kind: "kubeconfig", args: kubeconfigArgs(config, env) };
     const metricsServer = config.metricsServer ?? {};
+    // As set (like the metrics server: turning autoscaling off leaves it be), else only where the autoscaler needs it.
+    const keda = config.keda ?? (usesKeda(config) ? {} : undefined);
     // Each component's own checks, on the args it will get (with the secrets still plain, to check them).
     const problems = [
         ...early,
@@ -265,6 +281,7 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
             : validateKubeconfigTargetArgs(target.args, env).map((i) => configLine(i, raw.project, (p) => `kubeconfig.${p}`))),
         ...validateDaskClusterArgs(daskArgs(config, plain)).map((i) => configLine(i, raw.project, daskConfigPath)),
         ...validateMetricsServerArgs(metricsServer).map((i) => configLine(i, raw.project, (p) => `metricsServer.${p}`)),
+        ...(config.keda !== undefined ? validateKedaArgs(config.keda) : []).map((i) => configLine(i, raw.project, (p) => `keda.${p}`)),
         // A disabled block is checked too: turning it back on must not meet a bad value.
         ...(config.autoscaling?.enabled === false ? validateWorkerAutoscalingArgs(withoutEnabled(config.autoscaling)) : []).map((i) =>
             configLine(i, raw.project, (p) => `autoscaling.${p}`),
@@ -276,5 +293,5 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
     if (problems.length > 0) {
         throw new StackConfigError(file, problems);
     }
-    return { target, dask: daskArgs(config, (value) => pulumi.secret(value)), metricsServer };
+    return { target, dask: daskArgs(config, (value) => pulumi.secret(value)), metricsServer, keda };
 }

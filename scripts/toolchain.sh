@@ -26,10 +26,11 @@ METRICS_SERVER_VERSION=0.8.0
 HELM_VERSION=3.22.0
 ACTIONLINT_VERSION=1.7.12                 # checks .github/workflows
 PULUMI_YAML_VERSION=1.25.0                # language host of the Pulumi YAML consumer
+KEDA_VERSION=2.20.2                       # = the keda chart's appVersion (components/scaling/Keda.ts)
 # Bump when the build recipe itself changes, to force a rebuild of everything.
 RECIPE=1
 
-TOOLS_ALL="kube etcd kwok metrics-server helm pulumi pulumi-language-nodejs pulumi-language-yaml pulumi-resource-kubernetes plugin-cache actionlint kube-node coredns pause"
+TOOLS_ALL="kube etcd kwok metrics-server helm pulumi pulumi-language-nodejs pulumi-language-yaml pulumi-resource-kubernetes plugin-cache actionlint kube-node coredns pause keda"
 
 # ---- layout ----------------------------------------------------------------
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -202,6 +203,21 @@ build_pause() {
   gobuild -ldflags "-s -w" -o "$BIN/pause" .
 }
 
+# KEDA's operator and metrics adapter, for the real node's look-alike images of
+# ghcr.io/kedacore/keda and keda-metrics-apiserver (scripts/images.sh). Built
+# inside a copy of the module, so that its own replace directives (k8s.io and
+# controller-runtime pins) apply. Its many scalers' SDKs make this the longest
+# build here (about 15 minutes on 2 cores the first time).
+build_keda() {
+  local d=$SRC/keda
+  rm -rf "$d"; cp -r "$(moddir "github.com/kedacore/keda/v2@v$KEDA_VERSION")" "$d"; chmod -R u+w "$d"; cd "$d"
+  local v=github.com/kedacore/keda/v2/version c
+  for c in operator adapter; do
+    echo "== go build $c"
+    gobuild -ldflags "-s -w -X $v.Version=$KEDA_VERSION -X $v.GitCommit=v$KEDA_VERSION" -o "$BIN/keda-$c" "./cmd/$c"
+  done
+}
+
 build_etcd() {
   local d; d=$(wrapper etcd); cd "$d"
   # etcd's own main package lives in the server module (server/main.go).
@@ -263,6 +279,7 @@ pin_of() {
     helm) echo "$HELM_VERSION" ;;
     actionlint) echo "$ACTIONLINT_VERSION" ;;
     pulumi-language-yaml) echo "$PULUMI_YAML_VERSION" ;;
+    keda) echo "$KEDA_VERSION" ;;
     plugin-cache) echo "$K8S_PROVIDER_MODVER $K8S_PROVIDER_VERSION $PULUMI_VERSION" ;;
     *) echo "unknown tool: $1 (known: $TOOLS_ALL)" >&2; exit 2 ;;
   esac
@@ -273,6 +290,7 @@ outputs_of() {
     kube-node) echo bin/kubelet bin/kube-proxy ;;
     etcd) echo bin/etcd bin/etcdctl ;;
     kwok) echo bin/kwok bin/kwokctl ;;
+    keda) echo bin/keda-operator bin/keda-adapter ;;
     metrics-server) echo bin/metrics-server share/metrics-server/kustomization.yaml ;;
     pulumi-language-nodejs) echo bin/pulumi-language-nodejs bin/pulumi-resource-pulumi-nodejs ;;
     plugin-cache) echo "pulumi-home/plugins/resource-kubernetes-v${K8S_PROVIDER_VERSION%%+*}" ;;

@@ -36,6 +36,7 @@ async function withSecureValues<T>(stack: string, securePaths: string[], run: ()
     }
 }
 const METRICS_API_PATH = "/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io";
+const EXTERNAL_METRICS_API_PATH = "/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.external.metrics.k8s.io";
 
 /** Runs index.ts as `pulumi up --stack <stack>` would, against mocks. */
 async function runProgram(stack: string, config: Record<string, string>): Promise<{ registered: Registered[]; outputs: Program }> {
@@ -101,11 +102,22 @@ describe("the program under Pulumi.minikube.yaml", () => {
         assert.deepEqual(values.worker.resources, { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi" } });
     });
 
+    it("deploys KEDA 2.20.2 into its own marked namespace, pulling images only when missing, without admission webhooks", () => {
+        const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "keda-chart");
+        assert.deepEqual([chart.inputs.chart, chart.inputs.version, chart.inputs.repositoryOpts.repo], ["keda", "2.20.2", "https://kedacore.github.io/charts"]);
+        assert.equal(chart.inputs.namespace, "keda");
+        assert.deepEqual(chart.inputs.values, { image: { pullPolicy: "IfNotPresent" }, webhooks: { enabled: false } });
+        const namespace = find(registered, "kubernetes:core/v1:Namespace", "keda-namespace");
+        assert.deepEqual(namespace.inputs.metadata, { name: "keda", annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" } });
+        assert.deepEqual(chart.dependencies, ["urn:pulumi:minikube::daskk8s::daskk8s:index:Keda$kubernetes:core/v1:Namespace::keda-namespace"]);
+        assert.equal(namespace.inputs.metadata.name, "keda");
+    });
+
     it("deploys metrics-server with --kubelet-insecure-tls", () => {
         assert.deepEqual(find(registered, "kubernetes:helm.sh/v4:Chart", "metrics-server-chart").inputs.values.args, ["--kubelet-insecure-tls"]);
     });
 
-    it("autoscales the chart's worker Deployment 1-3 at 70% CPU through DaskCluster, without writing replicas, keeping the HPA's old URN", async () => {
+    it("autoscales the chart's worker Deployment 1-3 on the scheduler's target through DaskCluster and KEDA, without writing replicas", async () => {
         const autoscaler = find(registered, "daskk8s:index:WorkerAutoscaler", "dask-workers");
         assert.match(autoscaler.parent, /::daskk8s:index:DaskCluster::dask$/);
         // The engine runs the stack's transforms; here they run by hand.
@@ -114,10 +126,17 @@ describe("the program under Pulumi.minikube.yaml", () => {
             opts = (await transform({ custom: false, type: "daskk8s:index:WorkerAutoscaler", name: "dask-workers", props: {}, opts }))?.opts ?? opts;
         }
         assert.deepEqual(opts.aliases, [{ name: "workers", parent: pulumi.rootStackResource }]);
-        const hpa = find(registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "dask-workers-hpa");
-        assert.deepEqual(hpa.inputs.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "dask-worker" });
-        assert.deepEqual([hpa.inputs.spec.minReplicas, hpa.inputs.spec.maxReplicas], [1, 3]);
-        assert.equal(hpa.inputs.spec.metrics[0].resource.target.averageUtilization, 70);
+        const scaledObject = find(registered, "kubernetes:keda.sh/v1alpha1:ScaledObject", "dask-workers-scaler");
+        assert.deepEqual(scaledObject.inputs.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "dask-worker" });
+        assert.deepEqual([scaledObject.inputs.spec.minReplicaCount, scaledObject.inputs.spec.maxReplicaCount], [1, 3]);
+        assert.equal(scaledObject.inputs.spec.triggers[0].metadata.url, "http://dask-scheduler.dask.svc:80/api/v1/adaptive_target");
+        // Only the ScaledObject waits for KEDA's chart, not the Dask chart.
+        const daskNamespace = "urn:pulumi:minikube::daskk8s::daskk8s:index:DaskCluster$kubernetes:core/v1:Namespace::dask-namespace";
+        assert.deepEqual(scaledObject.dependencies, [
+            daskNamespace,
+            "urn:pulumi:minikube::daskk8s::daskk8s:index:Keda$kubernetes:helm.sh/v4:Chart::keda-chart",
+        ]);
+        assert.deepEqual(find(registered, "kubernetes:helm.sh/v4:Chart", "dask-chart").dependencies, [daskNamespace]);
         const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "dask-chart");
         assert.equal("replicas" in (await applyTransforms(chart, renderedWorker())).spec, false);
     });
@@ -127,7 +146,8 @@ describe("the program under Pulumi.minikube.yaml", () => {
         assert.equal(await promiseOf(outputs.workerDeploymentName!), "dask-worker");
         assert.equal((await promiseOf(outputs.dashboard!)).type, "NodePort");
         assert.equal(await pulumi.isSecret(outputs.jupyterPassword!), true);
-        assert.equal(await promiseOf(outputs.autoscalerName!), "dask-worker");
+        assert.equal(await promiseOf(outputs.autoscalerName!), "keda-hpa-dask-worker");
+        assert.equal(await promiseOf(outputs.kedaMode!), "chart");
         assert.equal(await pulumi.isSecret(outputs.kubeconfig!), true);
         assert.deepEqual(await promiseOf(outputs.cluster!), { type: "kubeconfig", context: "minikube" });
     });
@@ -140,11 +160,21 @@ describe("the program under Pulumi.local.yaml", () => {
     it("targets the local cluster's context and uses its metrics server instead of deploying one", () => {
         assert.equal(find(registered, "pulumi:providers:kubernetes", "cluster-provider").inputs.context, "kwok-daskk8s");
         assert.deepEqual(
-            registered.filter((r) => r.type === "kubernetes:helm.sh/v4:Chart").map((r) => r.name),
-            ["dask-chart"],
+            registered
+                .filter((r) => r.type === "kubernetes:helm.sh/v4:Chart")
+                .map((r) => r.name)
+                .sort(),
+            ["dask-chart", "keda-chart"],
             "no metrics-server chart",
         );
-        assert.ok(find(registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "dask-workers-hpa"));
+        assert.ok(find(registered, "kubernetes:keda.sh/v1alpha1:ScaledObject", "dask-workers-scaler"));
+    });
+
+    it("runs KEDA on the real node too", () => {
+        const values = find(registered, "kubernetes:helm.sh/v4:Chart", "keda-chart").inputs.values;
+        assert.deepEqual(values.nodeSelector, { "daskk8s.io/node": "real" });
+        assert.deepEqual(values.tolerations, [{ key: "daskk8s.io/real-node", operator: "Equal", value: "true", effect: "NoSchedule" }]);
+        assert.equal(values.image.pullPolicy, "IfNotPresent", "the component's own values stay");
     });
 
     it("places scheduler, workers and Jupyter on the real node (its label, tolerating its taint) as NodePorts", () => {
@@ -254,6 +284,51 @@ describe("the program with bad config", () => {
     });
 });
 
+describe("the program where KEDA's cluster-wide objects belong to someone else", () => {
+    it("refuses to install KEDA where another adapter serves the external metrics API, or its namespace is not the stack's", async () => {
+        api.objects.set(EXTERNAL_METRICS_API_PATH, {
+            metadata: { name: "v1beta1.external.metrics.k8s.io" },
+            spec: { service: { namespace: "monitoring", name: "prometheus-adapter" } },
+        });
+        api.namespaces.set("keda", { metadata: { name: "keda" } });
+        try {
+            const { error, registered } = await runFailing("minikube", stackFileConfig("minikube"));
+            assert.match(
+                error.message,
+                /daskk8s:keda\.mode \("chart"\) would install a second external metrics adapter \(KEDA's\): context minikube already serves v1beta1\.external\.metrics\.k8s\.io from the Service monitoring\/prometheus-adapter, not marked as this stack's .* Set daskk8s:keda\.mode to "existing" to use the cluster's/,
+            );
+            assert.match(
+                error.message,
+                /daskk8s:keda\.namespace \("keda"\) already exists in context minikube and was not created by this stack[\s\S]*daskk8s:keda\.createNamespace false/,
+            );
+            assert.deepEqual(
+                registered.map((r) => r.name),
+                [],
+            );
+            // Marked as this stack's: its own, kept on every run; with the CPU metric nothing of KEDA is checked or deployed.
+            const mine = { "daskk8s.io/owner": "organization/daskk8s/minikube" };
+            api.objects.set(EXTERNAL_METRICS_API_PATH, { metadata: { annotations: mine }, spec: {} });
+            api.namespaces.set("keda", { metadata: { name: "keda", annotations: mine } });
+            await runProgram("minikube", stackFileConfig("minikube"));
+            api.objects.delete(EXTERNAL_METRICS_API_PATH);
+            api.namespaces.delete("keda");
+            const values = stackFileConfig("minikube");
+            delete values["daskk8s:keda"];
+            const before = api.requests.length;
+            const cpu = await runProgram("minikube", { ...values, "daskk8s:autoscaling": JSON.stringify({ metric: "cpu", maxReplicas: 3 }) });
+            assert.ok(!api.requests.slice(before).some((r) => r.path.includes("external.metrics") || r.path.endsWith("/keda")));
+            assert.deepEqual(
+                cpu.registered.filter((r) => r.type.startsWith("daskk8s:index:Keda") || r.name.startsWith("keda")),
+                [],
+            );
+            assert.ok(find(cpu.registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "dask-workers-hpa"));
+        } finally {
+            api.objects.delete(EXTERNAL_METRICS_API_PATH);
+            api.namespaces.delete("keda");
+        }
+    });
+});
+
 describe("the program with other settings", () => {
     it("deploys into an existing namespace with createNamespace false, without asking the cluster about it, and creates no namespace", async () => {
         const before = api.requests.length;
@@ -261,11 +336,11 @@ describe("the program with other settings", () => {
         const { registered } = await runProgram("minikube", config);
         assert.deepEqual(
             api.requests.slice(before).map((r) => r.path),
-            [METRICS_API_PATH],
+            [METRICS_API_PATH, EXTERNAL_METRICS_API_PATH, "/api/v1/namespaces/keda"],
         );
         assert.deepEqual(
             registered.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.name),
-            [],
+            ["keda-namespace"],
         );
     });
 
@@ -274,7 +349,7 @@ describe("the program with other settings", () => {
         const { registered } = await runProgram("minikube", stackFileConfig("minikube"));
         assert.deepEqual(
             api.requests.slice(before).map((r) => r.path),
-            ["/api/v1/namespaces/dask", METRICS_API_PATH],
+            ["/api/v1/namespaces/dask", METRICS_API_PATH, EXTERNAL_METRICS_API_PATH, "/api/v1/namespaces/keda"],
         );
         const namespace = find(registered, "kubernetes:core/v1:Namespace", "dask-namespace");
         assert.deepEqual(namespace.inputs.metadata, { name: "dask", annotations: { "daskk8s.io/owner": "organization/daskk8s/minikube" } });

@@ -75,11 +75,18 @@ export async function namespaceTakeoverIssue(endpoint: ApiEndpoint, namespace: s
 }
 
 /**
- * The problem with installing the metrics-server chart, if any: the cluster
- * already serves `apiService` from an APIService this stack did not create.
- * Reported against the MetricsServer argument `mode`.
+ * The problem with installing a chart that serves a metrics API (the
+ * metrics-server chart, KEDA's), if any: the cluster already serves
+ * `apiService` from an APIService this stack did not create. Reported
+ * against the component's argument `mode`; `what` names the chart's server.
  */
-export async function metricsApiTakeoverIssue(endpoint: ApiEndpoint, apiService: string, owner: string, where: string): Promise<ArgIssue | undefined> {
+export async function metricsApiTakeoverIssue(
+    endpoint: ApiEndpoint,
+    apiService: string,
+    owner: string,
+    where: string,
+    what = "metrics server",
+): Promise<ArgIssue | undefined> {
     const found = await lookUp(endpoint, `/apis/apiregistration.k8s.io/v1/apiservices/${encodeURIComponent(apiService)}`, where);
     if ("problem" in found) {
         return { path: "mode", value: "chart", rule: `(the ${apiService} APIService) ${found.problem}` };
@@ -99,7 +106,7 @@ export async function metricsApiTakeoverIssue(endpoint: ApiEndpoint, apiService:
         path: "mode",
         value: "chart",
         rule:
-            `would install a second metrics server: ${where} already serves ${apiService} from ${from}, ${whose}; ` +
+            `would install a second ${what}: ${where} already serves ${apiService} from ${from}, ${whose}; ` +
             'two would take the APIService and RBAC objects from each other. Set {{mode}} to "existing" to use the cluster\'s',
     };
 }

@@ -41,9 +41,10 @@ export interface DaskWorkersArgs {
     /** Number of workers when `autoscaling` is not set. @default 3 */
     replicas?: number;
     /**
-     * A CPU-based HorizontalPodAutoscaler for the workers (a WorkerAutoscaler
-     * child). While set, the worker Deployment is applied without
-     * `spec.replicas`, so `pulumi up` never resets what the autoscaler chose.
+     * An autoscaler for the workers (a WorkerAutoscaler child): on the Dask
+     * scheduler's own target through KEDA (`metric: dask`), or on CPU. While
+     * set, the worker Deployment is applied without `spec.replicas`, so
+     * `pulumi up` never resets what the autoscaler chose.
      * @default no autoscaler: `replicas` workers
      */
     autoscaling?: WorkerAutoscalingArgs;
@@ -55,6 +56,15 @@ export interface DaskWorkersArgs {
     resources?: ContainerResources;
     /** Threads per worker (`--nthreads`). @default the whole CPUs of the CPU limit, at least 1 */
     threads?: number;
+    /**
+     * Seconds a worker that is being removed (scale-down, rollout, node
+     * drain) may take to hand its in-memory results to the other workers
+     * through the scheduler before it stops; its pod's termination grace
+     * period is this plus 30. 0 stops workers at once, losing their results
+     * (Dask then recomputes them). Applies to `values.additional_worker_groups` too.
+     * @default 120
+     */
+    retireTimeoutSeconds?: number;
     /**
      * Extra environment variables for the workers, written into the worker
      * Deployment as they are: nothing secret (use `secretEnv`). @default {}
@@ -317,6 +327,9 @@ export class DaskCluster extends pulumi.ComponentResource {
             args.values,
         );
 
+        // The dashboard port serves the scheduler's HTTP API too.
+        const webPort = (values.webUI as { servicePort?: number } | undefined)?.servicePort ?? D.schedulerWebPort;
+        const retireTimeoutSeconds = args.workers?.retireTimeoutSeconds ?? D.retireTimeoutSeconds;
         const chart = new k8s.helm.v4.Chart(
             `${name}-chart`,
             {
@@ -340,6 +353,11 @@ export class DaskCluster extends pulumi.ComponentResource {
                                 jupyter: jupyterService.loadBalancerSourceRanges,
                             },
                             secretRevisions,
+                            // Same namespace: the Service's short name, whatever the cluster domain.
+                            retirement:
+                                retireTimeoutSeconds > 0
+                                    ? { schedulerHttpAddress: `http://${fullname}-scheduler:${webPort}`, timeoutSeconds: retireTimeoutSeconds }
+                                    : undefined,
                         }),
                     ],
                 },
@@ -376,6 +394,8 @@ export class DaskCluster extends pulumi.ComponentResource {
                     ...args.workers.autoscaling,
                     namespace: namespaceOutput,
                     deploymentName: this.workerDeploymentName,
+                    // KEDA runs in another namespace; `.svc` resolves in any cluster domain.
+                    schedulerHttpAddress: pulumi.interpolate`http://${fullname}-scheduler.${namespaceOutput}.svc:${webPort}`,
                 },
                 { parent: this, dependsOn: namespace ? [namespace] : [] },
             );

@@ -32,6 +32,8 @@ export const DASK_CLUSTER_DEFAULTS = {
     fullname: "dask",
     serviceType: "ClusterIP",
     workerReplicas: 3,
+    retireTimeoutSeconds: 120,
+    schedulerWebPort: 80,
     jupyterEnabled: true,
     entrypoints: "auto",
 } as const;
@@ -83,6 +85,7 @@ export const daskWorkersSettings = z.strictObject({
     autoscaling: workerAutoscalingSettings.optional(),
     resources: resources(WORKER_RESOURCES),
     threads: wholeNumber({ min: 1 }, { defaultText: "the whole CPUs of the CPU limit, at least 1" }),
+    retireTimeoutSeconds: wholeNumber({ min: 0, max: 3600 }, { default: DASK_CLUSTER_DEFAULTS.retireTimeoutSeconds }),
     env: envMap({ default: {} }),
     secretEnv: envMap({ default: {} }),
 });

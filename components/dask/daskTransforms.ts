@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DaskEntrypoints } from "./daskImage";
 import { withoutServiceAwait } from "../common/annotations";
+import { addRetirement } from "./workerRetirement";
 
 /** What the transform changes in the objects the dask chart renders. */
 export interface DaskObjectRewrite {
@@ -14,6 +15,8 @@ export interface DaskObjectRewrite {
     sourceRanges: { scheduler?: string[]; jupyter?: string[] };
     /** Secrets the pods read at start, each with the variable that carries its revision. */
     secretRevisions?: SecretRevision[];
+    /** Workers retire through the scheduler before they stop (workerRetirement.ts); undefined: they just stop. */
+    retirement?: { schedulerHttpAddress: string; timeoutSeconds: number };
 }
 
 /**
@@ -87,6 +90,9 @@ export function rewriteDaskObject(object: K8sObject, rewrite: DaskObjectRewrite)
         }
         if (name === worker && rewrite.omitWorkerReplicas && copy.spec) {
             delete copy.spec.replicas;
+        }
+        if (name !== scheduler && rewrite.retirement !== undefined) {
+            addRetirement(copy, rewrite.retirement.schedulerHttpAddress, rewrite.retirement.timeoutSeconds);
         }
         addSecretRevisions(copy, rewrite.secretRevisions ?? []);
         return copy;

@@ -42,16 +42,17 @@ function assertRejects(values: Record<string, string>, expected: string, secure:
 }
 
 describe("stack config: the committed stacks", () => {
-    it("minikube: context minikube, NodePort services, metrics-server with insecure kubelet TLS, HPA 1-3", () => {
+    it("minikube: context minikube, NodePort services, metrics-server with insecure kubelet TLS, KEDA, Dask-driven autoscaling 1-3", () => {
         const s = load(stackFileConfig("minikube"));
         assert.deepEqual(s.target, { kind: "kubeconfig", args: { context: "minikube" } });
         assert.equal(s.dask.scheduler?.service?.type, "NodePort");
         assert.equal(s.dask.jupyter?.service?.type, "NodePort");
-        assert.deepEqual(s.dask.workers?.autoscaling, { minReplicas: 1, maxReplicas: 3, targetCpuUtilization: 70 });
+        assert.deepEqual(s.dask.workers?.autoscaling, { minReplicas: 1, maxReplicas: 3 });
         assert.deepEqual(s.metricsServer, { mode: "chart", kubeletInsecureTls: true });
+        assert.deepEqual(s.keda, { mode: "chart" });
     });
 
-    it("dev: EKS with 1-4 nodes, LoadBalancers with source ranges, HPA 1-3", () => {
+    it("dev: EKS with 1-4 nodes, LoadBalancers with source ranges, KEDA, Dask-driven autoscaling 1-3", () => {
         const s = loadStackConfig({ project: "daskk8s", stack: "dev", values: stackFileConfig("dev"), env });
         assert.equal(s.target.kind, "eks");
         assert.deepEqual(s.target.args, {
@@ -63,7 +64,18 @@ describe("stack config: the committed stacks", () => {
             nodeDiskSizeGb: 50,
         });
         assert.deepEqual(s.dask.scheduler?.service, { type: "LoadBalancer", loadBalancerSourceRanges: ["203.0.113.0/24"] });
-        assert.deepEqual(s.dask.workers?.autoscaling, { minReplicas: 1, maxReplicas: 3, targetCpuUtilization: 70 });
+        assert.deepEqual(s.dask.workers?.autoscaling, { minReplicas: 1, maxReplicas: 3 });
+        assert.deepEqual(s.keda, { mode: "chart" });
+    });
+
+    it("deploys KEDA with its defaults for the Dask-driven autoscaler, none for the CPU one, and as configured when set", () => {
+        const without = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).filter(([k]) => k !== "daskk8s:keda"));
+        assert.deepEqual(load(without(minikubeWith({}))).keda, {});
+        assert.equal(load(without(minikubeWith({ autoscaling: { metric: "cpu" } }))).keda, undefined);
+        assert.equal(load(without(minikubeWith({ autoscaling: { enabled: false } }))).keda, undefined);
+        // Turning the autoscaler off leaves a configured KEDA as it is.
+        assert.deepEqual(load(minikubeWith({ autoscaling: { enabled: false } })).keda, { mode: "chart" });
+        assert.deepEqual(load(minikubeWith({ keda: { mode: "existing" } })).keda, { mode: "existing" });
     });
 
     it("turns autoscaling off on request, so workers keep their replica count", () => {
@@ -285,7 +297,7 @@ describe("stack config: each bad setting fails with the file, key, value and wha
         [
             "a bad setting in a disabled autoscaling block",
             { autoscaling: { enabled: false, minReplicas: -5 } },
-            "daskk8s:autoscaling.minReplicas (-5) must be a whole number from 1 to 2147483647",
+            "daskk8s:autoscaling.minReplicas (-5) must be a whole number from 0 to 2147483647",
         ],
         [
             "bounds the wrong way round in a disabled autoscaling block",
@@ -308,12 +320,43 @@ describe("stack config: each bad setting fails with the file, key, value and wha
         [
             "a typo in a top-level key",
             { autoscalling: { minReplicas: 1 } },
-            "daskk8s:autoscalling (set) is not a known setting (known here: target, kubeconfig, eks, dask, jupyterPassword, secretEnv, metricsServer, autoscaling)",
+            "daskk8s:autoscalling (set) is not a known setting (known here: target, kubeconfig, eks, dask, jupyterPassword, secretEnv, metricsServer, keda, autoscaling)",
         ],
         [
             "a typo in a nested key",
             { dask: { workers: { replica: 2 } } },
-            "daskk8s:dask.workers.replica (set) is not a known setting (known here: replicas, resources, threads, env)",
+            "daskk8s:dask.workers.replica (set) is not a known setting (known here: replicas, resources, threads, retireTimeoutSeconds, env)",
+        ],
+        [
+            "a CPU target for the Dask-driven autoscaler",
+            { autoscaling: { targetCpuUtilization: 60 } },
+            'daskk8s:autoscaling.targetCpuUtilization (60) only applies when daskk8s:autoscaling.metric is "cpu" (it is "dask")',
+        ],
+        [
+            "scale to zero on CPU",
+            { autoscaling: { metric: "cpu", minReplicas: 0 } },
+            'daskk8s:autoscaling.minReplicas (0) must be at least 1 with daskk8s:autoscaling.metric "cpu"',
+        ],
+        [
+            "a KEDA polling interval for the CPU autoscaler",
+            { autoscaling: { metric: "cpu", pollingIntervalSeconds: 5 } },
+            'daskk8s:autoscaling.pollingIntervalSeconds (5) only applies when daskk8s:autoscaling.metric is "dask" (it is "cpu")',
+        ],
+        [
+            "an autoscaling metric that does not exist",
+            { autoscaling: { metric: "memory" } },
+            'daskk8s:autoscaling.metric ("memory") must be one of "dask", "cpu"',
+        ],
+        ["the program's own KEDA wiring in the stack file", { autoscaling: { kedaReady: true } }, "daskk8s:autoscaling.kedaReady (set) is not a known setting"],
+        [
+            "chart values for a KEDA the stack does not deploy",
+            { keda: { mode: "existing", values: { a: 1 } } },
+            'daskk8s:keda.values (set) only applies when daskk8s:keda.mode is "chart" (it is "existing": nothing is deployed)',
+        ],
+        [
+            "a retirement timeout beyond an hour",
+            { dask: { workers: { retireTimeoutSeconds: 7200 } } },
+            "daskk8s:dask.workers.retireTimeoutSeconds (7200) must be a whole number from 0 to 3600",
         ],
         [
             "a metrics-server mode that does not exist",
@@ -397,7 +440,7 @@ describe("stack config: each bad setting fails with the file, key, value and wha
 
     it("reports every bad value in one go; rules between settings once the values are good", () => {
         assert.throws(
-            () => load(minikubeWith({ autoscaling: { minReplicas: 0, targetCpuUtilization: 0 }, dask: { workers: { threads: 0 } } })),
+            () => load(minikubeWith({ autoscaling: { minReplicas: -1, pollingIntervalSeconds: 0 }, dask: { workers: { threads: 0 } } })),
             (err: StackConfigError) => err.lines.length === 3,
         );
         assert.throws(

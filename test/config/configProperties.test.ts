@@ -378,7 +378,10 @@ const dask = fc
                 chart,
                 image,
                 scheduler: fc.record({ service: exposure, resources: resources(false) }, { requiredKeys: [] }),
-                workers: fc.record({ replicas: count(0), resources: resources(true), threads: count(1), env: envMap }, { requiredKeys: [] }),
+                workers: fc.record(
+                    { replicas: count(0), resources: resources(true), threads: count(1), retireTimeoutSeconds: count(0, 3600), env: envMap },
+                    { requiredKeys: [] },
+                ),
                 packages,
                 jupyter,
                 values: chartValues,
@@ -403,28 +406,45 @@ const metricsServer = fc.oneof(
     ),
 );
 
-/** min <= max, with the defaults (1 and 3) standing in for unset bounds. */
-const replicaBounds = fc
-    .record({ hasMin: fc.boolean(), hasMax: fc.boolean() })
-    .chain(({ hasMin, hasMax }) =>
-        (hasMax ? count(1) : fc.constant(3)).chain((max) =>
-            (hasMin ? count(1, max) : fc.constant(1)).map((min) => compact({ minReplicas: hasMin ? min : undefined, maxReplicas: hasMax ? max : undefined })),
-        ),
-    );
+/** min <= max, with the defaults (1 and 3) standing in for unset bounds; 0 only where allowed (metric dask). */
+const replicaBounds = (lowest: number) =>
+    fc
+        .record({ hasMin: fc.boolean(), hasMax: fc.boolean() })
+        .chain(({ hasMin, hasMax }) =>
+            (hasMax ? count(1) : fc.constant(3)).chain((max) =>
+                (hasMin ? count(lowest, max) : fc.constant(1)).map((min) =>
+                    compact({ minReplicas: hasMin ? min : undefined, maxReplicas: hasMax ? max : undefined }),
+                ),
+            ),
+        );
 
-const autoscalingRest = fc.record(
-    {
-        enabled: fc.boolean(),
-        targetCpuUtilization: count(1, 100),
-        scaleDown: fc.record({ stabilizationWindowSeconds: count(0, 3600), podsPerPeriod: count(1), periodSeconds: count(1, 1800) }, { requiredKeys: [] }),
-    },
-    { requiredKeys: [] },
+const scaleDown = fc.record({ stabilizationWindowSeconds: count(0, 3600), podsPerPeriod: count(1), periodSeconds: count(1, 1800) }, { requiredKeys: [] });
+
+/** Each metric with only its own settings: a CPU target for `cpu`, KEDA's polling and scale to zero for `dask` (the default). */
+const metricPart = fc.oneof(
+    fc.tuple(
+        fc.record(
+            { metric: fc.constantFrom(undefined, "dask"), pollingIntervalSeconds: count(1, 3600), scaleDown, enabled: fc.boolean() },
+            { requiredKeys: [] },
+        ),
+        replicaBounds(0),
+    ),
+    fc.tuple(
+        fc.record({ metric: fc.constant("cpu"), targetCpuUtilization: count(1, 100), scaleDown, enabled: fc.boolean() }, { requiredKeys: ["metric"] }),
+        replicaBounds(1),
+    ),
 );
 
 const autoscaling = fc.oneof(
-    { arbitrary: fc.tuple(replicaBounds, autoscalingRest).map(([bounds, rest]) => compact({ ...bounds, ...rest })), weight: 3 },
+    { arbitrary: metricPart.map(([rest, bounds]) => compact({ ...rest, ...bounds, enabled: rest.enabled === false ? undefined : rest.enabled })), weight: 3 },
     // Turned off, the block keeps its settings for later, checked all the same.
-    fc.tuple(replicaBounds, autoscalingRest).map(([bounds, rest]) => compact({ ...bounds, ...rest, enabled: false })),
+    metricPart.map(([rest, bounds]) => compact({ ...rest, ...bounds, enabled: false })),
+);
+
+const keda = fc.oneof(
+    // "existing" deploys nothing: no chart settings.
+    fc.record({ mode: fc.constant("existing") }),
+    fc.record({ mode: fc.constant("chart"), namespace: dnsLabel, createNamespace: fc.boolean(), chart, values: chartValues }, { requiredKeys: [] }),
 );
 
 /** min <= desired <= max, with the defaults (1, 2, 4) standing in for unset counts. */
@@ -498,7 +518,7 @@ const password = fc.string({ minLength: 8, maxLength: 30, unit: "binary" });
 const secretEnv = fc.record({ workers: envMap, jupyter: envMap }, { requiredKeys: [] });
 
 /** Every top-level key a generated stack may hold, for where it comes from. */
-const ALL_KEYS = ["target", "kubeconfig", "eks", "dask", "jupyterPassword", "secretEnv", "metricsServer", "autoscaling"]
+const ALL_KEYS = ["target", "kubeconfig", "eks", "dask", "jupyterPassword", "secretEnv", "metricsServer", "keda", "autoscaling"]
     .map((k) => `${PROJECT}:${k}`)
     .concat("aws:region", OTHER_KEYS);
 
@@ -507,6 +527,7 @@ const validCase: fc.Arbitrary<StackCase> = fc
         target: targetPart,
         dask: opt(dask),
         metricsServer: opt(metricsServer),
+        keda: opt(keda),
         autoscaling: opt(autoscaling),
         jupyterPassword: opt(password),
         secretEnv: opt(secretEnv),
@@ -518,7 +539,7 @@ const validCase: fc.Arbitrary<StackCase> = fc
         // Secure settings of the AWS providers (`aws:secretKey`), which are theirs to read.
         otherSecure: fc.subarray(OTHER_KEYS),
     })
-    .map(({ target, dask, metricsServer, autoscaling: scaling, jupyterPassword, secretEnv: secrets, other, fromEnv, secretEnvWhole, otherSecure }) => {
+    .map(({ target, dask, metricsServer, keda, autoscaling: scaling, jupyterPassword, secretEnv: secrets, other, fromEnv, secretEnvWhole, otherSecure }) => {
         let autoscaling: Settings | undefined = scaling;
         let secretEnv: Settings | undefined = secrets;
         // Worker replicas only with the autoscaler off.
@@ -535,7 +556,7 @@ const validCase: fc.Arbitrary<StackCase> = fc
         if (secretEnv?.workers !== undefined) {
             secretEnv = { ...secretEnv, workers: Object.fromEntries(Object.entries(secretEnv.workers).filter(([name]) => !(name in plainEnv))) };
         }
-        const settings = compact({ ...target.settings, dask, metricsServer, autoscaling, jupyterPassword, secretEnv });
+        const settings = compact({ ...target.settings, dask, metricsServer, keda, autoscaling, jupyterPassword, secretEnv });
         const allOther = { ...other, ...target.other };
         // The stack file: secrets encrypted, everything else plain; keys from an environment in neither list.
         const stackFile: StackFileValues = { secure: [], plain: [] };
@@ -727,6 +748,7 @@ const FIELDS: [string, Kind][] = [
     ["dask.workers.replicas", "int"],
     ...under("dask.workers.resources", RESOURCES),
     ["dask.workers.threads", "int"],
+    ["dask.workers.retireTimeoutSeconds", "int"],
     ["dask.workers.env", "stringMap"],
     ["dask.packages", "object"],
     ["dask.packages.pip", "strings"],
@@ -748,11 +770,19 @@ const FIELDS: [string, Kind][] = [
     ["metricsServer.kubeletInsecureTls", "bool"],
     ...under("metricsServer.chart", CHART),
     ["metricsServer.values", "record"],
+    ["keda", "object"],
+    ["keda.mode", "enum"],
+    ["keda.namespace", "string"],
+    ["keda.createNamespace", "bool"],
+    ...under("keda.chart", CHART),
+    ["keda.values", "record"],
     // The autoscaler's settings, then the stack's own `enabled` (the order messages list them in).
     ["autoscaling", "object"],
+    ["autoscaling.metric", "enum"],
     ["autoscaling.minReplicas", "int"],
     ["autoscaling.maxReplicas", "int"],
     ["autoscaling.targetCpuUtilization", "int"],
+    ["autoscaling.pollingIntervalSeconds", "int"],
     ["autoscaling.scaleDown", "object"],
     ["autoscaling.scaleDown.stabilizationWindowSeconds", "int"],
     ["autoscaling.scaleDown.podsPerPeriod", "int"],
@@ -766,15 +796,19 @@ const ENUMS: Record<string, string[]> = {
     "dask.scheduler.service.type": ["ClusterIP", "NodePort", "LoadBalancer"],
     "dask.jupyter.service.type": ["ClusterIP", "NodePort", "LoadBalancer"],
     "metricsServer.mode": ["chart", "existing"],
+    "keda.mode": ["chart", "existing"],
+    "autoscaling.metric": ["dask", "cpu"],
 };
 
 /** Whole numbers: [path, min, max] (WorkerAutoscaler.ts, eksTargetSettings.ts, daskClusterSettings.ts). */
 const WHOLE_NUMBERS: [string, number, number][] = [
     ["dask.workers.replicas", 0, MAX_INT32],
     ["dask.workers.threads", 1, MAX_INT32],
-    ["autoscaling.minReplicas", 1, MAX_INT32],
+    ["dask.workers.retireTimeoutSeconds", 0, 3600],
+    ["autoscaling.minReplicas", 0, MAX_INT32],
     ["autoscaling.maxReplicas", 1, MAX_INT32],
     ["autoscaling.targetCpuUtilization", 1, 100],
+    ["autoscaling.pollingIntervalSeconds", 1, 3600],
     ["autoscaling.scaleDown.stabilizationWindowSeconds", 0, 3600],
     ["autoscaling.scaleDown.podsPerPeriod", 1, MAX_INT32],
     ["autoscaling.scaleDown.periodSeconds", 1, 1800],
@@ -848,7 +882,7 @@ function wrongType(c: StackCase): fc.Arbitrary<Mutation> {
 
 /** A top-level object setting whose text is no JSON object; or the target as any other text. */
 function wrongTopLevelText(c: StackCase): fc.Arbitrary<Mutation> {
-    const keys = ["dask", "metricsServer", "autoscaling", "secretEnv", c.settings.target === "eks" ? "eks" : "kubeconfig"];
+    const keys = ["dask", "metricsServer", "keda", "autoscaling", "secretEnv", c.settings.target === "eks" ? "eks" : "kubeconfig"];
     const notAnObject = fc
         .oneof(
             fc.string(),
@@ -1308,7 +1342,53 @@ function autoscalers(c: StackCase): fc.Arbitrary<Mutation>[] {
             ),
         );
     }
+    // Each metric's own settings, and scale to zero, refused for the other.
+    const rule = (metric: string) => `only applies when ${key(["autoscaling", "metric"])} is "${metric}"`;
+    if ((get(c, ["autoscaling", "metric"]) ?? "dask") === "dask") {
+        out.push(
+            count(1, 100).map((v) =>
+                setting(
+                    "CPU target for dask",
+                    ["autoscaling", "targetCpuUtilization"],
+                    v,
+                    `${named(["autoscaling", "targetCpuUtilization"], v)} ${rule("cpu")}`,
+                ),
+            ),
+        );
+    } else {
+        out.push(
+            count(1, 3600).map((v) =>
+                setting(
+                    "polling for cpu",
+                    ["autoscaling", "pollingIntervalSeconds"],
+                    v,
+                    `${named(["autoscaling", "pollingIntervalSeconds"], v)} ${rule("dask")}`,
+                ),
+            ),
+            fc.constant(
+                setting(
+                    "zero on cpu",
+                    ["autoscaling", "minReplicas"],
+                    0,
+                    `${named(["autoscaling", "minReplicas"], 0)} must be at least 1 with ${key(["autoscaling", "metric"])} "cpu"`,
+                ),
+            ),
+        );
+    }
     return out;
+}
+
+function kedas(c: StackCase): fc.Arbitrary<Mutation>[] {
+    if (get(c, ["keda", "mode"]) !== "existing") {
+        return [];
+    }
+    const rule = `only applies when ${key(["keda", "mode"])} is "chart"`;
+    return [
+        fc.boolean().map((v) => setting("chart setting without the chart", ["keda", "createNamespace"], v, `${named(["keda", "createNamespace"], v)} ${rule}`)),
+        fc
+            .constantFrom<[string, unknown]>(["namespace", "autoscalers"], ["chart", { version: "2.20.2" }], ["values", {}])
+            .map(([k, v]) => setting("chart setting without the chart", ["keda", k], v, `${key(["keda", k])} (set) ${rule}`)),
+    ];
 }
 
 function metricsServers(c: StackCase): fc.Arbitrary<Mutation>[] {
@@ -1642,6 +1722,7 @@ function mutationOf(c: StackCase): fc.Arbitrary<Mutation> {
         workers(c),
         autoscalers(c),
         metricsServers(c),
+        kedas(c),
         targets(c),
         passwords(c),
         secrets(c),

@@ -5,6 +5,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { applyTransforms, find, installMocks, promiseOf, secretInput, settle } from "../mocks";
+import { RETIRE_SCRIPT } from "../../components/dask/workerRetirement";
 import { DaskCluster, DaskClusterArgs } from "../../components/dask/DaskCluster";
 import { InvalidArgsError } from "../../components/common/validation";
 import { jupyterPasswordSalt } from "../../components/dask/jupyterPassword";
@@ -330,12 +331,37 @@ describe("DaskCluster transforms of rendered objects", () => {
         assert.equal((await applyTransforms(legacy, renderedWorker("grp", "highmem"))).spec.template.spec.containers[0].args[0], "dask-worker");
     });
 
+    it("retires workers through the scheduler before they stop: a preStop hook and a grace period on every worker Deployment", async () => {
+        const { chart } = await deploy("retire", { fullname: "rt", values: { webUI: { servicePort: 8080 } } });
+        for (const deployment of [renderedWorker("rt"), renderedWorker("rt", "highmem")]) {
+            const pod = (await applyTransforms(chart, deployment)).spec.template.spec;
+            const [command, flag, script, address, timeout] = pod.containers[0].lifecycle.preStop.exec.command;
+            assert.deepEqual([command, flag, address, timeout], ["python", "-c", "http://rt-scheduler:8080", "120"]);
+            assert.equal(script, RETIRE_SCRIPT);
+            assert.deepEqual(pod.containers[0].env, [{ name: "DASKK8S_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]);
+            assert.equal(pod.terminationGracePeriodSeconds, 150, "the retirement timeout and 30 s to stop");
+        }
+        for (const other of [renderedScheduler("rt"), renderedDeployment("rt-jupyter", [])]) {
+            const pod = ((await applyTransforms(chart, other)) ?? other).spec.template.spec;
+            assert.equal(pod.containers[0].lifecycle, undefined, `${other.metadata.name} has no retirement hook`);
+            assert.equal(pod.terminationGracePeriodSeconds, undefined);
+        }
+        const longer = (await deploy("retire-long", { workers: { retireTimeoutSeconds: 600 } })).chart;
+        const pod = (await applyTransforms(longer, renderedWorker("dask"))).spec.template.spec;
+        assert.equal(pod.containers[0].lifecycle.preStop.exec.command[4], "600");
+        assert.equal(pod.terminationGracePeriodSeconds, 630);
+        const off = (await deploy("retire-off", { workers: { retireTimeoutSeconds: 0 } })).chart;
+        const plain = (await applyTransforms(off, renderedWorker("dask"))).spec.template.spec;
+        assert.equal(plain.containers[0].lifecycle, undefined, "0: workers stop at once");
+        assert.equal(plain.terminationGracePeriodSeconds, undefined);
+    });
+
     it("follows an explicit entrypoints setting for tags without a version", async () => {
         const { chart } = await deploy("custom", { image: { tag: "nightly-abc123", entrypoints: "subcommand" } });
         assert.deepEqual((await applyTransforms(chart, renderedWorker("dask"))).spec.template.spec.containers[0].args.slice(0, 2), ["dask", "worker"]);
     });
 
-    it("with workers.autoscaling: an HPA on its own worker Deployment, which it applies without spec.replicas", async () => {
+    it("with workers.autoscaling: a ScaledObject (or a CPU HPA) on its own worker Deployment, which it applies without spec.replicas", async () => {
         const manual = (await deploy("manual", { workers: { replicas: 2 } })).chart;
         assert.equal(manual.inputs.values.worker.replicas, 2, "the chart gets the configured count");
         const rendered = renderedWorker("dask");
@@ -355,11 +381,18 @@ describe("DaskCluster transforms of rendered objects", () => {
         assert.equal((await applyTransforms(auto, renderedScheduler("tw"))).spec.replicas, 1, "the scheduler keeps its single replica");
         const autoscaler = find(registered, "daskk8s:index:WorkerAutoscaler", "auto-workers");
         assert.match(autoscaler.parent, /daskk8s:index:DaskCluster::auto$/);
-        const hpa = find(registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "auto-workers-hpa");
-        assert.deepEqual(hpa.inputs.metadata, { name: "tw-worker", namespace: "team" });
-        assert.deepEqual(hpa.inputs.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "tw-worker" });
+        // The default metric: the scheduler's adaptive target, through KEDA, from its Service in the cluster's namespace.
+        const scaledObject = find(registered, "kubernetes:keda.sh/v1alpha1:ScaledObject", "auto-workers-scaler");
+        assert.deepEqual(scaledObject.inputs.metadata, { name: "tw-worker", namespace: "team" });
+        assert.deepEqual(scaledObject.inputs.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "tw-worker" });
+        assert.deepEqual([scaledObject.inputs.spec.minReplicaCount, scaledObject.inputs.spec.maxReplicaCount], [2, 6]);
+        assert.equal(scaledObject.inputs.spec.triggers[0].metadata.url, "http://tw-scheduler.team.svc:80/api/v1/adaptive_target");
+        assert.equal(await promiseOf(cluster.workerAutoscalerName), "keda-hpa-tw-worker");
+        const { cluster: onCpu } = await deploy("cpu", { namespace: "cpu", workers: { autoscaling: { metric: "cpu", minReplicas: 2, maxReplicas: 6 } } });
+        const hpa = find(registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "cpu-workers-hpa");
+        assert.deepEqual(hpa.inputs.metadata, { name: "dask-worker", namespace: "cpu" });
         assert.deepEqual([hpa.inputs.spec.minReplicas, hpa.inputs.spec.maxReplicas], [2, 6]);
-        assert.equal(await promiseOf(cluster.workerAutoscalerName), "tw-worker");
+        assert.equal(await promiseOf(onCpu.workerAutoscalerName), "dask-worker");
         assert.equal(await promiseOf((await deploy("manual2", { fullname: "m2", namespace: "m2" })).cluster.workerAutoscalerName), undefined);
     });
 
@@ -413,7 +446,9 @@ describe("DaskCluster secret environment", () => {
         const revision = { name: "DASKK8S_SECRET_ENV_REVISION", value: await revisionOf("senv", { API_TOKEN: "tok-123456", DB_PASSWORD: "pw-abcdef" }) };
         const jupyterRevision = { name: "DASKK8S_SECRET_ENV_REVISION", value: await revisionOf("senv", { NOTEBOOK_TOKEN: "nb-987654" }) };
         const worker = await resolved(await applyTransforms(chart, renderedDeployment("dask-worker", values.worker.env)));
-        assert.deepEqual(worker.spec.template.spec.containers[0].env, [{ name: "MODE", value: "batch" }, ...workerRefs, revision]);
+        // The pod address for the retirement hook comes last (workerRetirement.ts).
+        const podIp = { name: "DASKK8S_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } };
+        assert.deepEqual(worker.spec.template.spec.containers[0].env, [{ name: "MODE", value: "batch" }, ...workerRefs, revision, podIp]);
         const jupyter = await resolved(await applyTransforms(chart, renderedDeployment("dask-jupyter", values.jupyter.env)));
         assert.deepEqual(jupyter.spec.template.spec.containers[0].env.slice(-4), [
             { name: "JUPYTER_PASSWORD_HASH", valueFrom: { secretKeyRef: { name: "dask-jupyter-login", key: "hash" } } },

@@ -128,7 +128,10 @@ type Config = Record<string, any>;
  * The committed minikube stack's config with only what this environment
  * demands changed: the kwok kubeconfig and context, the local charts, and the
  * cluster's own metrics-server (kwok's pods are simulated, so a chart-deployed
- * metrics-server could never serve metrics).
+ * metrics-server could never serve metrics), and CPU autoscaling on the
+ * simulated load: a simulated scheduler has no adaptive target for KEDA to
+ * read, nor would simulated KEDA pods serve it (daskAutoscaling.test.ts runs
+ * `metric: dask` on the real node).
  */
 export async function minikubeConfigHere(): Promise<Config> {
     const committed = parse(fs.readFileSync(path.join(REPO, "Pulumi.minikube.yaml"), "utf8")).config as Config;
@@ -138,6 +141,8 @@ export async function minikubeConfigHere(): Promise<Config> {
     config["daskk8s:kubeconfig"] = { kubeconfigPath, context };
     config["daskk8s:dask"].chart = { path: path.join(CHARTS, "dask-2024.1.1.tgz") };
     config["daskk8s:metricsServer"] = { mode: "existing" };
+    delete config["daskk8s:keda"];
+    config["daskk8s:autoscaling"] = { ...config["daskk8s:autoscaling"], metric: "cpu", targetCpuUtilization: 70 };
     return config;
 }
 
