@@ -42,6 +42,7 @@ METRICS_SERVER=${DASKK8S_METRICS_SERVER:-1}
 DEFAULT_CPU=10m # idle pods stay far below any sane HPA target
 REAL_NODE=${DASKK8S_REAL_NODE:-0}
 REALNODE_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/realnode.sh
+REALNODE_IP=10.245.0.1 # = scripts/realnode.sh's NODE_IP
 
 log() { printf '%s cluster: %s\n' "$(date +%H:%M:%S)" "$*"; }
 kc() { kubectl --kubeconfig "$KUBECONFIG_PATH" "$@"; }
@@ -83,6 +84,11 @@ options:
   metricsServerManifests: ["$TOOLS/share/metrics-server"]
   # Served as CRDs, so the usage command can change simulated load while pods run.
   enableCRDs: [ClusterResourceUsage]
+  # Pods of the real node reach the API server through the \`kubernetes\` Service
+  # (10.0.0.1, the default Service range's first address), which points at the
+  # node address (advertise-address below; scripts/realnode.sh forwards it):
+  # the serving certificate must name both.
+  kubeApiserverCertSANs: ["$REALNODE_IP", "10.0.0.1"]
 componentsPatches:
 # kwok's binary runtime manages every node by default and would take a real
 # kubelet's node over: manage only the fake nodes apply_nodes creates.
@@ -95,6 +101,7 @@ componentsPatches:
 - name: kube-apiserver
   extraArgs:
   - {key: kubelet-preferred-address-types, value: "InternalIP,Hostname"}
+  - {key: advertise-address, value: "$REALNODE_IP"}
 EOF
 }
 

@@ -4,7 +4,9 @@
 # ghcr.io/dask/dask and ghcr.io/dask/dask-notebook images for the tags in
 # images/tags/, that start the way the official ones do (what each step
 # reproduces is said next to it), plus registry.k8s.io/pause from
-# scripts/pause. Also the wheel index pods install EXTRA_PIP_PACKAGES from,
+# scripts/pause and KEDA's operator and metrics adapter (ghcr.io/kedacore/keda
+# and keda-metrics-apiserver) from the binaries scripts/toolchain.sh builds
+# from KEDA's Go module at the chart's app version. Also the wheel index pods install EXTRA_PIP_PACKAGES from,
 # and a Dask client on this host matching each tag. Not reproduced, as
 # neither the chart nor the program uses them: conda, the notebook's kubectl,
 # graphviz and examples, and start.sh's root mode (user remapping with sudo).
@@ -27,6 +29,7 @@ CACHE=$(dirname "$TOOLS")/images
 WHEELHOUSE=${DASKK8S_REALNODE_DIR:-$(dirname "$TOOLS")/realnode}/wheelhouse
 CLIENTS=$(dirname "$TOOLS")/dask-clients
 PAUSE_REF=registry.k8s.io/pause:3.10
+KEDA_VERSION=2.20.2   # = scripts/toolchain.sh's KEDA_VERSION, the keda chart's appVersion
 # The real node's wheel index (scripts/realnode.sh serves $WHEELHOUSE there):
 # the images' pip looks nowhere else, as pods reach nothing off this machine.
 WHEEL_INDEX=http://10.245.0.1:8870/simple/
@@ -174,10 +177,31 @@ build_pause() {
   rm -rf "$root"
 }
 
+# build_keda BINARY REPOSITORY OUT: KEDA's upstream images are distroless/static
+# with one binary at / running as the distroless `nonroot` user (the chart sets
+# runAsNonRoot, which a root image would fail) and these entry points.
+build_keda() {
+  local binary=$1 repository=$2 out=$3 root entry
+  root=$(mktemp -d "$CACHE/.rootfs.XXXXXX")
+  [[ -x $TOOLS/bin/$binary ]] || { echo "images: $TOOLS/bin/$binary missing: run scripts/toolchain.sh keda" >&2; exit 1; }
+  case $binary in
+    keda-operator) install -m 755 "$TOOLS/bin/$binary" "$root/keda"; entry='["/keda","--zap-log-level=info","--zap-encoder=console"]' ;;
+    keda-adapter) install -m 755 "$TOOLS/bin/$binary" "$root/keda-adapter"; entry='["/keda-adapter","--secure-port=6443","--logtostderr=true","--v=0"]' ;;
+  esac
+  mkdir -p "$root/etc" "$root/tmp"; chmod 1777 "$root/tmp"
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnonroot:x:65532:\n' >"$root/etc/group"
+  mkimage "$root" "ghcr.io/$repository:$KEDA_VERSION" "$out" "{\"Entrypoint\":$entry,\"User\":\"65532:65532\",\"WorkingDir\":\"/\"}"
+  rm -rf "$root"
+}
+
 # Every image this script makes, as "NAME TAG FILE".
 images() {
-  local tag
+  local tag binary
   echo "pause 3.10 $(cached pause 3.10 "$(sha256sum "$TOOLS/bin/pause" 2>/dev/null | cut -c1-16)")"
+  for binary in keda-operator keda-adapter; do
+    echo "$binary $KEDA_VERSION $(cached "$binary" "$KEDA_VERSION" "$(cat "$HERE/images.sh" "$TOOLS/bin/$binary" 2>/dev/null | sha256sum | cut -c1-16)")"
+  done
   for tag in $(tags); do
     echo "dask $tag $(cached dask "$tag" "$(recipe_hash dask "$tag")")"
     echo "dask-notebook $tag $(cached dask-notebook "$tag" "$(recipe_hash notebook "$tag")")"
@@ -220,6 +244,8 @@ build() {
     rm -f "$CACHE/$name-$tag-"*.tar.zst*   # an older recipe's image
     case $name in
       pause) build_pause "$file" ;;
+      keda-operator) build_keda keda-operator kedacore/keda "$file" ;;
+      keda-adapter) build_keda keda-adapter kedacore/keda-metrics-apiserver "$file" ;;
       dask) build_dask "$tag" "$file" ;;
       dask-notebook) build_notebook "$tag" "$file" ;;
     esac
@@ -236,7 +262,12 @@ import() {
   while read -r name tag file; do
     [[ -f $file ]] || { echo "images: $file missing: run scripts/images.sh build" >&2; exit 1; }
     ref=$name:$tag
-    case $name in pause) ref=$PAUSE_REF ;; *) ref=ghcr.io/dask/$ref ;; esac
+    case $name in
+      pause) ref=$PAUSE_REF ;;
+      keda-operator) ref=ghcr.io/kedacore/keda:$tag ;;
+      keda-adapter) ref=ghcr.io/kedacore/keda-metrics-apiserver:$tag ;;
+      *) ref=ghcr.io/dask/$ref ;;
+    esac
     # Re-import when the cached file is newer than what containerd holds.
     if grep -qx "$ref" <<<"$have" && [[ -f $file.imported && ! $file -nt $file.imported ]]; then continue; fi
     log "import $ref"

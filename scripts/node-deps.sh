@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the local real node needs (scripts/realnode.sh) and the
 # image builder (scripts/images.sh) uses: container runtime, CNI plugins,
-# iptables, conntrack, mmdebstrap, zstd. Needs root. Idempotent: installs only
+# iptables, conntrack, socat (pods' way to the API server), mmdebstrap, zstd. Needs root. Idempotent: installs only
 # what is missing, and does nothing when everything is there.
 set -euo pipefail
 
-PACKAGES="containerd runc containernetworking-plugins iptables conntrack mmdebstrap zstd openssl curl python3-venv"
+PACKAGES="containerd runc containernetworking-plugins iptables conntrack socat mmdebstrap zstd openssl curl python3-venv"
 
 missing=()
 for p in $PACKAGES; do

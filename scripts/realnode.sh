@@ -23,6 +23,11 @@
 # node's own address and the DNS address live on `lo` (this kernel has no
 # dummy interfaces), so the kubelet, NodePorts and DNS listen on nothing that
 # leaves the machine.
+#
+# Pods reach the API server as on a real cluster, through the `kubernetes`
+# Service: scripts/cluster.sh makes the API server advertise the node address
+# (with it in its certificate), and a forwarder on the node address passes
+# those connections to the API server, which listens on 127.0.0.1 only.
 set -euo pipefail
 
 TOOLS=${DASKK8S_TOOLS_DIR:-$HOME/.cache/daskk8s/tools}
@@ -112,7 +117,7 @@ snapshot() {
   echo "# paths"; for t in $HOST_PATHS; do [[ -e $t ]] && echo "$t"; done
   echo "# netns"; ls /run/netns 2>/dev/null || true
   echo "# cgroups"; ls -d /sys/fs/cgroup/*/kubepods* 2>/dev/null || true
-  echo "# processes"; ps -e -o comm= | grep -xE 'containerd|containerd-shim|kubelet|kube-proxy|coredns|pause' | sort || true
+  echo "# processes"; ps -e -o comm= | grep -xE 'containerd|containerd-shim|kubelet|kube-proxy|coredns|pause|socat' | sort || true
 }
 
 host_up() {
@@ -175,6 +180,7 @@ guard_up() {
   iptables -A "$PODS_IN" -d "$DNS_IP/32" -p udp --dport 53 -j RETURN
   iptables -A "$PODS_IN" -d "$DNS_IP/32" -p tcp --dport 53 -j RETURN
   iptables -A "$PODS_IN" -d "$NODE_IP/32" -p tcp --dport "$WHEEL_PORT" -j RETURN
+  iptables -A "$PODS_IN" -d "$NODE_IP/32" -p tcp --dport "$APISERVER_PORT" -j RETURN
   iptables -A "$PODS_IN" -j DROP
   iptables -C INPUT -i "$BRIDGE" -j "$PODS_IN" 2>/dev/null || iptables -I INPUT 1 -i "$BRIDGE" -j "$PODS_IN"
 }
@@ -346,15 +352,22 @@ EOF
   done
 }
 
+# The API server's port on 127.0.0.1 (kwokctl picks it), from the cluster's kubeconfig.
+apiserver_port() {
+  sed -n 's#^ *server: https://127\.0\.0\.1:\([0-9]*\)$#\1#p' "$CLUSTER_DIR/kubeconfig.yaml" | head -1 | grep . ||
+    { echo "realnode: no https://127.0.0.1:PORT server in $CLUSTER_DIR/kubeconfig.yaml" >&2; exit 1; }
+}
+
 # ---- up / down -----------------------------------------------------------------------
 up() {
   CLUSTER_DIR=$(cd "${1:?usage: realnode.sh up CLUSTER_DIR}" && pwd)
   local t0=$SECONDS b taints=()
+  APISERVER_PORT=$(apiserver_port)
   [[ $(id -u) == 0 ]] || { echo "realnode: needs root (containers, bridge, iptables)" >&2; exit 1; }
   for b in kubelet kube-proxy coredns pause; do
     [[ -x $BIN/$b ]] || { echo "realnode: $BIN/$b missing: run scripts/toolchain.sh" >&2; exit 1; }
   done
-  for b in containerd runc ctr iptables conntrack /usr/lib/cni/bridge; do
+  for b in containerd runc ctr iptables conntrack socat /usr/lib/cni/bridge; do
     command -v "$b" >/dev/null || { echo "realnode: $b missing: run scripts/node-deps.sh" >&2; exit 1; }
   done
   if [[ -f $RUN/cluster-dir && $(cat "$RUN/cluster-dir") != "$CLUSTER_DIR" ]]; then
@@ -377,7 +390,11 @@ up() {
   wait_for 120 "node $NODE Ready" kc wait --for=condition=Ready "node/$NODE" --timeout=2s
   start kube-proxy kube-proxy --config "$RN/etc/kube-proxy.yaml" --v=1
   start coredns coredns -conf "$RN/etc/Corefile"
+  # The API server's advertised address, for pods (KEDA's operator, say).
+  start apiserver-forwarder socat "TCP-LISTEN:$APISERVER_PORT,bind=$NODE_IP,reuseaddr,fork" "TCP:127.0.0.1:$APISERVER_PORT"
   wait_for 60 coredns curl -fsS http://127.0.0.1:18181/ready
+  wait_for 30 "the API server at the node address" curl -fsS -o /dev/null --cacert "$CLUSTER_DIR/pki/ca.crt" \
+    --cert "$CLUSTER_DIR/pki/admin.crt" --key "$CLUSTER_DIR/pki/admin.key" "https://$NODE_IP:$APISERVER_PORT/readyz"
   wait_for 30 "wheel index" curl -fsS "http://$NODE_IP:$WHEEL_PORT/simple/"
   log "up in $((SECONDS - t0))s: node $NODE (${taints[*]:+tainted $TAINT, }label $LABEL), pods on $POD_CIDR, DNS $DNS_IP, wheels http://$NODE_IP:$WHEEL_PORT/simple/"
 }
@@ -394,7 +411,7 @@ down() {
     kc delete pods -A --field-selector "spec.nodeName=$NODE" --grace-period=5 --wait=false >/dev/null 2>&1 || true
     wait_for 60 "pod sandboxes to stop" bash -c "[[ -z \$(ctr -a $SOCK -n k8s.io tasks ls -q) ]]" || true
   fi
-  stop coredns; stop kube-proxy; stop kubelet; stop wheel-index
+  stop apiserver-forwarder; stop coredns; stop kube-proxy; stop kubelet; stop wheel-index
   kc delete node "$NODE" --wait=false >/dev/null 2>&1 || true
   if [[ -S $SOCK ]]; then
     for id in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks kill -s KILL "$id" >/dev/null 2>&1 || true; done
@@ -417,7 +434,7 @@ down() {
 
 status() {
   local n rc=0
-  for n in containerd kubelet kube-proxy coredns wheel-index; do
+  for n in containerd kubelet kube-proxy coredns wheel-index apiserver-forwarder; do
     if running "$n"; then echo "$n: running (pid $(cat "$RUN/pids/$n.pid"))"; else echo "$n: stopped"; rc=3; fi
   done
   return $rc

@@ -34,7 +34,7 @@ echo "==> real node's Debian packages"
 bash scripts/node-deps.sh
 # The images (mostly downloads) build beside the toolchain (mostly CPU); they
 # only need the pause binary first.
-bash scripts/toolchain.sh pause
+bash scripts/toolchain.sh pause keda
 images_log=$(mktemp)
 echo "==> real node's images, in the background (log: $images_log)"
 bash scripts/images.sh build >"$images_log" 2>&1 &

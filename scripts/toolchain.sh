@@ -207,7 +207,7 @@ build_pause() {
 # ghcr.io/kedacore/keda and keda-metrics-apiserver (scripts/images.sh). Built
 # inside a copy of the module, so that its own replace directives (k8s.io and
 # controller-runtime pins) apply. Its many scalers' SDKs make this the longest
-# build here (about 15 minutes on 2 cores the first time).
+# build here (about 8 minutes on 2 cores the first time).
 build_keda() {
   local d=$SRC/keda
   rm -rf "$d"; cp -r "$(moddir "github.com/kedacore/keda/v2@v$KEDA_VERSION")" "$d"; chmod -R u+w "$d"; cd "$d"

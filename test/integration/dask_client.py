@@ -15,6 +15,18 @@ cluster's Dask version). Prints one JSON object; exits non-zero on any error.
         Keeps every worker busy with CPU-bound tasks until WORKERS workers have
         each run some of them (an autoscaler had to add them), then checks
         every task's result. Fails after TIMEOUT seconds.
+    dask_client.py SCHEDULER burst TASKS TIMEOUT
+        Submits TASKS CPU-bound tasks at once (a large computation), as to an
+        idle cluster, and checks every result. Also when each worker count was
+        first seen (seconds from the submission), and the most workers seen.
+    dask_client.py SCHEDULER persist NAME
+        Persists a 4000x4000 random array (64 chunks) across the workers and
+        publishes it as NAME, so it stays in memory after this client leaves.
+        Its sum, keys, and where they are.
+    dask_client.py SCHEDULER persisted NAME
+        The published dataset NAME: how many of its keys are in memory and
+        where, and the scheduler's transition count taken before anything is
+        asked of it (lost keys that were recomputed raised it), then its sum.
 """
 import importlib
 import json
@@ -132,6 +144,68 @@ def load(client, want_workers, timeout):
     return {"tasks": len(done), "wrong": wrong, "workers_used": len(used), "most_workers": most}
 
 
+def burst(client, tasks, timeout):
+    start = time.time()
+    seen = {}
+
+    def note():
+        count = len(client.scheduler_info()["workers"])
+        seen.setdefault(count, round(time.time() - start, 1))
+
+    note()
+    futures = [client.submit(squares, seed, pure=False) for seed in range(tasks)]
+    while not all(f.done() for f in futures):
+        if time.time() - start > timeout:
+            raise SystemExit(f"{sum(f.done() for f in futures)} of {tasks} tasks done within {timeout}s (workers seen: {seen})")
+        note()
+        time.sleep(0.5)
+    results = client.gather(futures)
+    wrong = [seed for seed, (_, total) in enumerate(results) if total != expected_squares(seed)]
+    return {
+        "tasks": tasks,
+        "wrong": wrong,
+        "workers_used": len({address for address, _ in results}),
+        "most_workers": max(seen),
+        "seconds_to_workers": {str(k): v for k, v in sorted(seen.items())},
+        "seconds": round(time.time() - start, 1),
+    }
+
+
+def transitions(client):
+    return client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter)
+
+
+def placement(client, keys):
+    where = client.who_has(keys)
+    per_worker = {}
+    for key in keys:
+        for address in where.get(key, ()):
+            per_worker[address] = per_worker.get(address, 0) + 1
+    return sum(1 for key in keys if where.get(key)), per_worker
+
+
+def persist(client, name):
+    import dask.array as da
+    from distributed import futures_of, wait
+
+    x = da.random.RandomState(42).random_sample((4000, 4000), chunks=(500, 500)).persist()
+    wait(x)
+    client.publish_dataset(x, name=name)
+    keys = [f.key for f in futures_of(x)]
+    in_memory, per_worker = placement(client, keys)
+    return {"keys": len(keys), "in_memory": in_memory, "per_worker": per_worker, "sum": float(x.sum().compute()), "transitions": transitions(client)}
+
+
+def persisted(client, name):
+    from distributed import futures_of
+
+    counted = transitions(client)
+    x = client.get_dataset(name)
+    keys = [f.key for f in futures_of(x)]
+    in_memory, per_worker = placement(client, keys)
+    return {"keys": len(keys), "in_memory": in_memory, "per_worker": per_worker, "transitions": counted, "sum": float(x.sum().compute())}
+
+
 def main():
     address, command, *args = sys.argv[1:]
     with Client(address, timeout=60) as client:
@@ -143,6 +217,12 @@ def main():
             out = reach(client, *args)
         elif command == "load":
             out = load(client, int(args[0]), float(args[1]))
+        elif command == "burst":
+            out = burst(client, int(args[0]), float(args[1]))
+        elif command == "persist":
+            out = persist(client, args[0])
+        elif command == "persisted":
+            out = persisted(client, args[0])
         else:
             raise SystemExit(f"unknown command {command}")
     print(json.dumps(out))

@@ -1,0 +1,208 @@
+/**
+ * Dask-aware autoscaling on real pods (the real node): KEDA's operator and
+ * metrics adapter (look-alike images built from KEDA's Go module) read the
+ * scheduler's adaptive target, and the worker HPA KEDA makes follows it. A
+ * large computation brings workers up; idle, they go back to the minimum or
+ * to zero; workers being removed hand their results to the others, so a
+ * persisted dataset survives the scale-down without recomputation, where
+ * workers stopped without retirement lose it. The steps run in order and
+ * share one stack.
+ */
+import { after, before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { Stack } from "@pulumi/pulumi/automation";
+import { CHARTS, REPO, kubectl, kubectlJson, logFile, minikubeConfigHere, namespaceGone, observe, removeStack, run, stackWithConfig, waitFor } from "./harness";
+import { REAL_NODE_IP, realNodeCluster, realNodeValues } from "./realNode";
+
+const STACK = "it-daskscaling";
+const NS = "dask";
+const CLIENT_SCRIPT = path.join(REPO, "test", "integration", "dask_client.py");
+const TAG = "2024.1.0";
+
+let stack: Stack;
+let config: Record<string, any>;
+let python: string;
+/** What the steps measured, printed at the end (docs/operations.md quotes them). */
+const measured: Record<string, unknown> = {};
+
+async function dask(...args: string[]): Promise<any> {
+    python ??= (await run("bash", [path.join(REPO, "scripts", "images.sh"), "client", TAG], 900_000)).trim();
+    const svc = await kubectlJson("-n", NS, "get", "service", "dask-scheduler");
+    const port = svc.spec.ports.find((p: { port: number }) => p.port === 8786).nodePort;
+    return JSON.parse(await run(python, [CLIENT_SCRIPT, `tcp://${REAL_NODE_IP}:${port}`, ...args], 900_000));
+}
+
+async function workersAtScheduler(): Promise<number> {
+    return Object.keys(await dask("workers", "dask")).length;
+}
+
+/** The Deployment's count and the pods, settled at `count` (pods gone, not only asked to go). */
+async function settledAt(count: number, timeoutMs: number): Promise<void> {
+    await waitFor(
+        `${count} worker(s)`,
+        async () => {
+            const deployment = await kubectlJson("-n", NS, "get", "deployment", "dask-worker");
+            const all = await kubectlJson("-n", NS, "get", "pods", "-l", "component=worker");
+            return deployment.spec.replicas === count && all.items.length === count ? true : undefined;
+        },
+        timeoutMs,
+        3000,
+    );
+}
+
+async function up(): Promise<void> {
+    const result = await stack.up(observe(STACK));
+    assert.equal(result.summary.result, "succeeded");
+}
+
+describe("Dask-aware autoscaling on real pods (KEDA, the real node)", { timeout: 45 * 60_000 }, () => {
+    before(async () => {
+        await realNodeCluster();
+        await removeStack(STACK);
+        fs.rmSync(logFile(STACK), { force: true });
+        config = await minikubeConfigHere();
+        config["daskk8s:dask"].values = realNodeValues();
+        const local = parse(fs.readFileSync(path.join(REPO, "Pulumi.local.yaml"), "utf8")).config;
+        config["daskk8s:keda"] = { mode: "chart", chart: { path: path.join(CHARTS, "keda-2.20.2.tgz") }, values: local["daskk8s:keda"].values };
+        // The default metric (dask); a short test-only pace (the committed stacks keep 5 minutes).
+        config["daskk8s:autoscaling"] = {
+            minReplicas: 1,
+            maxReplicas: 3,
+            pollingIntervalSeconds: 5,
+            scaleDown: { stabilizationWindowSeconds: 20, podsPerPeriod: 3, periodSeconds: 15 },
+        };
+        stack = await stackWithConfig(STACK, config);
+    });
+
+    after(async () => {
+        console.log(`measured: ${JSON.stringify(measured)}`);
+        if (process.env.DASKK8S_KEEP_STACKS !== "1") {
+            await stack?.destroy(observe(STACK)).catch(() => undefined);
+            await removeStack(STACK).catch(() => undefined);
+        }
+    });
+
+    it("runs KEDA on the real node, which reaches the API server as on a real cluster and serves the scheduler's target to the HPA", async () => {
+        await up();
+        const keda = await kubectlJson("-n", "keda", "get", "pods");
+        assert.deepEqual(
+            keda.items.map((p: any) => p.metadata.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, "")).sort(),
+            ["keda-operator", "keda-operator-metrics-apiserver"],
+        );
+        for (const pod of keda.items) {
+            assert.equal(pod.spec.nodeName, "real-node");
+        }
+        // The operator read the ScaledObject and made the HPA through the API server.
+        const scaledObject = await waitFor(
+            "the ScaledObject to be Ready",
+            async () => {
+                const so = await kubectlJson("-n", NS, "get", "scaledobject", "dask-worker");
+                return so.status?.conditions?.find((c: any) => c.type === "Ready")?.status === "True" ? so : undefined;
+            },
+            180_000,
+        );
+        const hpa = await kubectlJson("-n", NS, "get", "hpa", "keda-hpa-dask-worker");
+        assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [1, 3]);
+        assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "dask-worker" });
+        // The API server asks KEDA's adapter, which asks the operator, which asks the scheduler: idle, it wants 0.
+        const metric = scaledObject.status.externalMetricNames[0];
+        const answer = await waitFor(
+            "the external metrics API to answer",
+            async () =>
+                JSON.parse(
+                    await kubectl("get", "--raw", `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NS}/${metric}?labelSelector=scaledobject.keda.sh%2Fname%3Ddask-worker`),
+                ),
+            120_000,
+        );
+        assert.equal(answer.items[0].value, "0");
+        await settledAt(1, 180_000);
+    });
+
+    it("adds workers for a large computation, up to the maximum, and computes it right", async () => {
+        const burst = await dask("burst", "240", "600");
+        assert.deepEqual(burst.wrong, [], "every task's result is right");
+        assert.equal(burst.most_workers, 3, `workers seen: ${JSON.stringify(burst.seconds_to_workers)}`);
+        assert.equal(burst.workers_used, 3, "all three ran tasks");
+        measured.secondsTo3WorkersFrom1 = burst.seconds_to_workers["3"];
+    });
+
+    it("keeps a dataset persisted across the workers in memory while it scales down: retired workers hand it over, nothing is recomputed", async () => {
+        await waitFor("3 workers at the scheduler", async () => ((await workersAtScheduler()) === 3 ? true : undefined), 120_000, 2000);
+        const persisted = await dask("persist", "kept");
+        assert.equal(persisted.in_memory, persisted.keys);
+        assert.equal(Object.keys(persisted.per_worker).length, 3, `spread over the workers: ${JSON.stringify(persisted.per_worker)}`);
+        await settledAt(1, 300_000);
+        const after = await dask("persisted", "kept");
+        assert.equal(after.in_memory, after.keys, "every key is still in memory");
+        assert.equal(Object.keys(after.per_worker).length, 1, "on the one worker left");
+        assert.equal(after.transitions - persisted.transitions, 0, "no task ran again: nothing was recomputed");
+        assert.ok(Math.abs(after.sum - persisted.sum) < 1e-6 * Math.abs(persisted.sum));
+        measured.recomputingTransitionsWithRetirement = after.transitions - persisted.transitions;
+    });
+
+    it("previews no change after KEDA scaled up and down", async () => {
+        const preview = await stack.preview({ ...observe(STACK), expectNoChanges: true });
+        assert.deepEqual(
+            Object.keys(preview.changeSummary).filter((op) => op !== "same"),
+            [],
+        );
+    });
+
+    it("scales to zero when idle, and starts workers again when work arrives", async () => {
+        config["daskk8s:autoscaling"].minReplicas = 0;
+        stack = await stackWithConfig(STACK, config);
+        await up();
+        assert.equal((await kubectlJson("-n", NS, "get", "scaledobject", "dask-worker")).spec.minReplicaCount, 0);
+        await settledAt(0, 300_000);
+        const burst = await dask("burst", "60", "600");
+        assert.deepEqual(burst.wrong, []);
+        assert.equal(burst.seconds_to_workers["0"], 0, "no worker when the work arrived");
+        assert.ok(burst.most_workers >= 1);
+        measured.secondsToFirstWorkerFromZero = burst.seconds_to_workers["1"];
+        measured.secondsForBurstFromZero = burst.seconds;
+    });
+
+    it("loses a persisted dataset's keys on a CPU scale-down without retirement: Dask recomputes them", async () => {
+        config["daskk8s:autoscaling"] = {
+            metric: "cpu",
+            minReplicas: 1,
+            maxReplicas: 3,
+            targetCpuUtilization: 70,
+            scaleDown: { stabilizationWindowSeconds: 20, podsPerPeriod: 3, periodSeconds: 15 },
+        };
+        config["daskk8s:dask"].workers = { ...config["daskk8s:dask"].workers, retireTimeoutSeconds: 0 };
+        stack = await stackWithConfig(STACK, config);
+        await up();
+        const pod = (await kubectlJson("-n", NS, "get", "deployment", "dask-worker")).spec.template.spec;
+        assert.equal(pod.containers[0].lifecycle, undefined, "no retirement hook");
+        await waitFor("KEDA's HPA to be gone", async () => ((await kubectl("-n", NS, "get", "hpa", "-o", "name")).includes("keda-hpa") ? undefined : true), 120_000);
+        await settledAt(1, 300_000);
+        const load = await dask("load", "3", "600");
+        assert.deepEqual(load.wrong, []);
+        await waitFor("3 workers at the scheduler", async () => ((await workersAtScheduler()) === 3 ? true : undefined), 120_000, 2000);
+        const persisted = await dask("persist", "lost");
+        assert.equal(Object.keys(persisted.per_worker).length, 3, `spread over the workers: ${JSON.stringify(persisted.per_worker)}`);
+        await settledAt(1, 300_000);
+        const after = await dask("persisted", "lost");
+        assert.ok(after.transitions > persisted.transitions, "the keys of the stopped workers ran again");
+        assert.ok(Math.abs(after.sum - persisted.sum) < 1e-6 * Math.abs(persisted.sum), "recomputed to the same values");
+        measured.recomputingTransitionsWithoutRetirement = after.transitions - persisted.transitions;
+    });
+
+    it("destroys everything, KEDA's cluster-wide objects too", async () => {
+        const result = await stack.destroy(observe(STACK));
+        assert.equal(result.summary.result, "succeeded");
+        await namespaceGone(NS, 180_000);
+        await namespaceGone("keda", 180_000);
+        for (const gone of [
+            ["apiservice", "v1beta1.external.metrics.k8s.io"],
+            ["crd", "scaledobjects.keda.sh"],
+        ]) {
+            await assert.rejects(kubectl("get", ...gone), /NotFound/, `${gone.join(" ")} is gone`);
+        }
+        await removeStack(STACK);
+    });
+});
