@@ -88,10 +88,10 @@ describe("Dask-aware autoscaling on real pods (KEDA, the real node)", { timeout:
     it("runs KEDA on the real node, which reaches the API server as on a real cluster and serves the scheduler's target to the HPA", async () => {
         await up();
         const keda = await kubectlJson("-n", "keda", "get", "pods");
-        assert.deepEqual(
-            keda.items.map((p: any) => p.metadata.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, "")).sort(),
-            ["keda-operator", "keda-operator-metrics-apiserver"],
-        );
+        assert.deepEqual(keda.items.map((p: any) => p.metadata.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, "")).sort(), [
+            "keda-operator",
+            "keda-operator-metrics-apiserver",
+        ]);
         for (const pod of keda.items) {
             assert.equal(pod.spec.nodeName, "real-node");
         }
@@ -113,7 +113,11 @@ describe("Dask-aware autoscaling on real pods (KEDA, the real node)", { timeout:
             "the external metrics API to answer",
             async () =>
                 JSON.parse(
-                    await kubectl("get", "--raw", `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NS}/${metric}?labelSelector=scaledobject.keda.sh%2Fname%3Ddask-worker`),
+                    await kubectl(
+                        "get",
+                        "--raw",
+                        `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NS}/${metric}?labelSelector=scaledobject.keda.sh%2Fname%3Ddask-worker`,
+                    ),
                 ),
             120_000,
         );
@@ -178,7 +182,11 @@ describe("Dask-aware autoscaling on real pods (KEDA, the real node)", { timeout:
         await up();
         const pod = (await kubectlJson("-n", NS, "get", "deployment", "dask-worker")).spec.template.spec;
         assert.equal(pod.containers[0].lifecycle, undefined, "no retirement hook");
-        await waitFor("KEDA's HPA to be gone", async () => ((await kubectl("-n", NS, "get", "hpa", "-o", "name")).includes("keda-hpa") ? undefined : true), 120_000);
+        await waitFor(
+            "KEDA's HPA to be gone",
+            async () => ((await kubectl("-n", NS, "get", "hpa", "-o", "name")).includes("keda-hpa") ? undefined : true),
+            120_000,
+        );
         await settledAt(1, 300_000);
         const load = await dask("load", "3", "600");
         assert.deepEqual(load.wrong, []);

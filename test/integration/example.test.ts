@@ -24,6 +24,7 @@ describe("the components installed as a package by another stack", { timeout: 15
             kubeconfigPath: { value: kubeconfigPath },
             context: { value: "kwok-daskk8s" },
             daskChartPath: { value: path.join(CHARTS, "dask-2024.1.1.tgz") },
+            kedaChartPath: { value: path.join(CHARTS, "keda-2.20.2.tgz") },
         });
     });
 
@@ -39,14 +40,17 @@ describe("the components installed as a package by another stack", { timeout: 15
         assert.equal(types, "bin/index.d.ts");
     });
 
-    it("deploys a Dask cluster and its autoscaler with the stack's own provider", async () => {
+    it("deploys KEDA, a Dask cluster and its ScaledObject (after KEDA's CRDs) with the stack's own provider", async () => {
         const result = await stack.up();
         assert.equal(result.summary.result, "succeeded");
         assert.equal(result.outputs.schedulerAddress.value, "tcp://analytics-scheduler.analytics.svc.cluster.local:8786");
         const worker = await kubectlJson("-n", "analytics", "get", "deployment", "analytics-worker");
         assert.equal(worker.spec.template.spec.containers[0].resources.requests.cpu, "250m");
-        const hpa = await kubectlJson("-n", "analytics", "get", "hpa", "analytics-worker");
-        assert.equal(hpa.spec.maxReplicas, 4);
+        // kwok's KEDA pods are simulated: the ScaledObject exists, no operator acts on it (daskAutoscaling.test.ts runs one).
+        const scaledObject = await kubectlJson("-n", "analytics", "get", "scaledobject", "analytics-worker");
+        assert.deepEqual([scaledObject.spec.minReplicaCount, scaledObject.spec.maxReplicaCount], [0, 4]);
+        assert.equal(scaledObject.spec.triggers[0].metadata.url, "http://analytics-scheduler.analytics.svc:80/api/v1/adaptive_target");
+        assert.equal(result.outputs.workerAutoscalerName.value, "keda-hpa-analytics-worker");
         const destroyed = await stack.destroy();
         assert.equal(destroyed.summary.result, "succeeded");
     });
