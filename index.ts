@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { DaskCluster, DaskClusterArgs, Keda, KubeconfigTarget, MetricsServer } from "./components/index";
+import { AutoscalingMetric, DaskCluster, DaskClusterArgs, Keda, KubeconfigTarget, MetricsServer } from "./components/index";
 import { stackOwner } from "./components/common/ownership";
 import { StackSettings, checkCluster, loadStackConfig, stackFileLocation, stackFileValues } from "./config/index";
 
@@ -31,10 +31,11 @@ const keepAutoscalerUrn: pulumi.ResourceTransform = (args) =>
 
 /** The Dask args with the autoscaler ordered after KEDA (only the ScaledObject waits for it). */
 function afterKeda(dask: DaskClusterArgs, keda: Keda | undefined): DaskClusterArgs {
-    if (keda === undefined || dask.workers?.autoscaling === undefined) {
+    const autoscaling = dask.workers?.autoscaling;
+    if (keda === undefined || autoscaling === undefined || (autoscaling.metric ?? AutoscalingMetric.Dask) !== AutoscalingMetric.Dask) {
         return dask;
     }
-    return { ...dask, workers: { ...dask.workers, autoscaling: { ...dask.workers.autoscaling, kedaReady: keda.ready } } };
+    return { ...dask, workers: { ...dask.workers, autoscaling: { ...autoscaling, kedaReady: keda.ready } } };
 }
 
 // An async program: Pulumi awaits it, so the checks against the cluster run

@@ -102,6 +102,14 @@ componentsPatches:
   extraArgs:
   - {key: kubelet-preferred-address-types, value: "InternalIP,Hostname"}
   - {key: advertise-address, value: "$REALNODE_IP"}
+# The aggregation layer as kubeadm sets it up: aggregated API servers (KEDA's
+# metrics adapter) trust the API server's proxy client certificate (kwok's
+# admin certificate) and the user it forwards in these headers.
+  - {key: requestheader-client-ca-file, value: "$CLUSTER_DIR/pki/ca.crt"}
+  - {key: requestheader-allowed-names, value: "kwok-admin"}
+  - {key: requestheader-username-headers, value: "X-Remote-User"}
+  - {key: requestheader-group-headers, value: "X-Remote-Group"}
+  - {key: requestheader-extra-headers-prefix, value: "X-Remote-Extra-"}
 EOF
 }
 

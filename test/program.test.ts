@@ -322,6 +322,11 @@ describe("the program where KEDA's cluster-wide objects belong to someone else",
                 [],
             );
             assert.ok(find(cpu.registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "dask-workers-hpa"));
+            // KEDA set in the stack file stays deployed with the CPU metric, and the HPA does not wait for it.
+            const both = await runProgram("minikube", { ...stackFileConfig("minikube"), "daskk8s:autoscaling": JSON.stringify({ metric: "cpu" }) });
+            assert.ok(find(both.registered, "kubernetes:helm.sh/v4:Chart", "keda-chart"));
+            const hpa = find(both.registered, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "dask-workers-hpa");
+            assert.ok(!hpa.dependencies.some((urn) => urn.includes("Keda")), hpa.dependencies.join(", "));
         } finally {
             api.objects.delete(EXTERNAL_METRICS_API_PATH);
             api.namespaces.delete("keda");

@@ -19,10 +19,12 @@ cluster's Dask version). Prints one JSON object; exits non-zero on any error.
         Submits TASKS CPU-bound tasks at once (a large computation), as to an
         idle cluster, and checks every result. Also when each worker count was
         first seen (seconds from the submission), and the most workers seen.
-    dask_client.py SCHEDULER persist NAME
-        Persists a 4000x4000 random array (64 chunks) across the workers and
-        publishes it as NAME, so it stays in memory after this client leaves.
-        Its sum, keys, and where they are.
+    dask_client.py SCHEDULER persist NAME WORKERS BUSY_TASKS
+        Keeps the cluster busy with BUSY_TASKS CPU-bound tasks until WORKERS
+        workers are there (an autoscaler had to add them), then persists a
+        4000x4000 random array (64 chunks, ahead of the busy tasks) across them
+        and publishes it as NAME, so it stays in memory after this client
+        leaves (the busy tasks do not). Its sum, keys, and where they are.
     dask_client.py SCHEDULER persisted NAME
         The published dataset NAME: how many of its keys are in memory and
         where, and the scheduler's transition count taken before anything is
@@ -184,16 +186,24 @@ def placement(client, keys):
     return sum(1 for key in keys if where.get(key)), per_worker
 
 
-def persist(client, name):
+def persist(client, name, want_workers, busy_tasks):
     import dask.array as da
     from distributed import futures_of, wait
 
-    x = da.random.RandomState(42).random_sample((4000, 4000), chunks=(500, 500)).persist()
+    busy = [client.submit(squares, seed, pure=False) for seed in range(busy_tasks)]
+    deadline = time.time() + 600
+    while len(client.scheduler_info()["workers"]) < want_workers:
+        if time.time() > deadline:
+            raise SystemExit(f"fewer than {want_workers} workers after 600s")
+        time.sleep(0.5)
+    x = client.persist(da.random.RandomState(42).random_sample((4000, 4000), chunks=(500, 500)), priority=10)
     wait(x)
     client.publish_dataset(x, name=name)
     keys = [f.key for f in futures_of(x)]
     in_memory, per_worker = placement(client, keys)
-    return {"keys": len(keys), "in_memory": in_memory, "per_worker": per_worker, "sum": float(x.sum().compute()), "transitions": transitions(client)}
+    total = float(client.compute(x.sum(), priority=10).result())
+    client.cancel(busy)
+    return {"keys": len(keys), "in_memory": in_memory, "per_worker": per_worker, "sum": total, "transitions": transitions(client)}
 
 
 def persisted(client, name):
@@ -220,7 +230,7 @@ def main():
         elif command == "burst":
             out = burst(client, int(args[0]), float(args[1]))
         elif command == "persist":
-            out = persist(client, args[0])
+            out = persist(client, args[0], int(args[1]), int(args[2]))
         elif command == "persisted":
             out = persisted(client, args[0])
         else:
