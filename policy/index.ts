@@ -1,5 +1,12 @@
 import { PolicyPack, ReportViolation } from "@pulumi/policy";
-import { defaultJupyterPassword, hpaTargetsWithoutCpuRequests, openLoadBalancer, unpinnedDaskImages, workerResourcesMissing } from "./rules";
+import {
+    autoscaledWorkersWithoutRetirement,
+    defaultJupyterPassword,
+    hpaTargetsWithoutCpuRequests,
+    openLoadBalancer,
+    unpinnedDaskImages,
+    workerResourcesMissing,
+} from "./rules";
 
 const report = (reportViolation: ReportViolation, message: string | undefined) => {
     if (message !== undefined) {
@@ -24,6 +31,13 @@ new PolicyPack("daskk8s-guardrails", {
             description: "Deployments scaled on CPU utilisation request CPU in every container.",
             validateStack: (args, reportViolation) => {
                 hpaTargetsWithoutCpuRequests(args.resources).forEach((v) => reportViolation(v.message, v.urn));
+            },
+        },
+        {
+            name: "autoscaled-workers-retire",
+            description: "Dask workers an autoscaler removes hand their in-memory results over first (a preStop retirement hook).",
+            validateStack: (args, reportViolation) => {
+                autoscaledWorkersWithoutRetirement(args.resources).forEach((v) => reportViolation(v.message, v.urn));
             },
         },
         {

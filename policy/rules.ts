@@ -19,6 +19,7 @@ export interface Violation {
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+const SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
 const SCHEDULER_PORT = 8786;
 /** The password every copy of the dask chart ships with. */
 const CHART_DEFAULT_PASSWORD = "dask";
@@ -148,4 +149,37 @@ export function workerResourcesMissing(props: Record<string, any>): string | und
     return missing.length === 0
         ? undefined
         : `Dask workers need requests and limits (Pending or Evicted pods otherwise); missing ${missing.join(", ")}. ` + "Set daskk8s:dask.workers.resources.";
+}
+
+/**
+ * Dask worker Deployments that an autoscaler (an HPA or a KEDA ScaledObject)
+ * scales retire their workers through the scheduler before they stop (a
+ * preStop hook): otherwise every scale-down loses the removed workers'
+ * in-memory results, and Dask recomputes them.
+ */
+export function autoscaledWorkersWithoutRetirement(resources: Seen[]): Violation[] {
+    const scaled = new Map<string, string>();
+    for (const r of resources) {
+        const target = r.props.spec?.scaleTargetRef;
+        const kind = r.type === HPA ? "HPA" : r.type === SCALED_OBJECT ? "ScaledObject" : undefined;
+        if (kind !== undefined && (target?.kind ?? "Deployment") === "Deployment" && target?.name !== undefined) {
+            scaled.set(keyOf(r.props.metadata?.namespace, target.name), `${kind} ${r.props.metadata?.name}`);
+        }
+    }
+    return resources
+        .filter((r) => isDask(r) && r.props.spec?.template?.metadata?.labels?.component === "worker")
+        .flatMap((deployment) => {
+            const by = scaled.get(keyOf(deployment.props.metadata?.namespace, deployment.props.metadata?.name));
+            const hooked = (deployment.props.spec?.template?.spec?.containers ?? []).every((c: any) => c.lifecycle?.preStop !== undefined);
+            return by === undefined || hooked
+                ? []
+                : [
+                      {
+                          urn: deployment.urn,
+                          message:
+                              `Deployment ${deployment.props.metadata?.name} is scaled by ${by}, but its workers stop without retiring: each scale-down ` +
+                              "loses the removed workers' in-memory results and Dask recomputes them. Leave daskk8s:dask.workers.retireTimeoutSeconds above 0.",
+                      },
+                  ];
+        });
 }

@@ -1,7 +1,15 @@
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as crypto from "crypto";
-import { Seen, defaultJupyterPassword, hpaTargetsWithoutCpuRequests, openLoadBalancer, unpinnedDaskImages, workerResourcesMissing } from "../policy/rules";
+import {
+    Seen,
+    autoscaledWorkersWithoutRetirement,
+    defaultJupyterPassword,
+    hpaTargetsWithoutCpuRequests,
+    openLoadBalancer,
+    unpinnedDaskImages,
+    workerResourcesMissing,
+} from "../policy/rules";
 
 function daskDeployment(name: string, component: string, image: string, resources?: object): Seen {
     return {
@@ -127,5 +135,41 @@ describe("policy: worker-resources-set", () => {
     it("fails workers missing any of them, listing what is missing", () => {
         const message = workerResourcesMissing(daskDeployment("dask-worker", "worker", "x:1", { requests: { cpu: "1" } }).props)!;
         assert.match(message, /missing dask-worker: requests\.memory, dask-worker: limits\.cpu, dask-worker: limits\.memory/);
+    });
+});
+
+describe("policy: autoscaled-workers-retire", () => {
+    const retiring = (name: string): Seen => {
+        const d = daskDeployment(name, "worker", "ghcr.io/dask/dask:2024.1.0", fullResources);
+        d.props.spec.template.spec.containers[0].lifecycle = { preStop: { exec: { command: ["python", "-c", "..."] } } };
+        return d;
+    };
+    const scaledObject = (target: string, namespace = "dask"): Seen => ({
+        type: "kubernetes:keda.sh/v1alpha1:ScaledObject",
+        urn: "urn:so",
+        props: { metadata: { name: target, namespace }, spec: { scaleTargetRef: { name: target } } },
+    });
+    it("passes autoscaled workers with a retirement hook, and workers no autoscaler scales", () => {
+        assert.deepEqual(autoscaledWorkersWithoutRetirement([retiring("dask-worker"), cpuHpa]), []);
+        assert.deepEqual(autoscaledWorkersWithoutRetirement([retiring("dask-worker"), scaledObject("dask-worker")]), []);
+        assert.deepEqual(autoscaledWorkersWithoutRetirement([daskDeployment("dask-worker", "worker", "ghcr.io/dask/dask:2024.1.0", fullResources)]), []);
+        assert.deepEqual(
+            autoscaledWorkersWithoutRetirement([daskDeployment("dask-worker", "worker", "x:1", fullResources), scaledObject("dask-worker", "other")]),
+            [],
+        );
+    });
+    it("fails workers an HPA or a ScaledObject removes without retiring them, naming the setting", () => {
+        for (const scaler of [cpuHpa, scaledObject("dask-worker")]) {
+            const violations = autoscaledWorkersWithoutRetirement([
+                daskDeployment("dask-worker", "worker", "ghcr.io/dask/dask:2024.1.0", fullResources),
+                scaler,
+            ]);
+            assert.equal(violations.length, 1);
+            assert.equal(violations[0].urn, "urn:dask-worker");
+            assert.match(
+                violations[0].message,
+                /scaled by (HPA|ScaledObject) dask-worker, but its workers stop without retiring.*daskk8s:dask\.workers\.retireTimeoutSeconds above 0/,
+            );
+        }
     });
 });

@@ -61,6 +61,8 @@ describe("Dask-aware autoscaling on real pods (KEDA, the real node)", { timeout:
         fs.rmSync(logFile(STACK), { force: true });
         config = await minikubeConfigHere();
         config["daskk8s:dask"].values = realNodeValues();
+        // Three workers (500m each), the scheduler (250m) and KEDA (2 x 100m) fill the node's 2 CPUs: no notebook here.
+        config["daskk8s:dask"].jupyter = { enabled: false };
         const local = parse(fs.readFileSync(path.join(REPO, "Pulumi.local.yaml"), "utf8")).config;
         config["daskk8s:keda"] = { mode: "chart", chart: { path: path.join(CHARTS, "keda-2.20.2.tgz") }, values: local["daskk8s:keda"].values };
         // The default metric (dask); a short test-only pace (the committed stacks keep 5 minutes).
