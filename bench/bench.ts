@@ -15,7 +15,6 @@
  *      default, tsconfig noCheck) vs ts-node type checking on every run.
  * Usage: npm run bench [-- RUNS]   (writes bench/RESULTS.md)
  */
-import * as fs from "fs";
 import * as path from "path";
 import {
     CHARTS,
@@ -31,6 +30,7 @@ import {
     toolEnv,
 } from "../test/integration/harness";
 import { median, timed } from "./timing";
+import { writeSection } from "./results";
 
 const RUNS = Number(process.argv[2] ?? 5);
 const STACK = "it-bench";
@@ -277,7 +277,7 @@ function writeResults(rows: Row[], oneKeyChanges: string[]): void {
         `- The one-key change's preview changes only: ${oneKeyChanges.map((c) => `\`${c}\``).join(", ") || "nothing"}.`,
         "",
     ].join("\n");
-    fs.writeFileSync(path.join(REPO, "bench", "RESULTS.md"), text);
+    writeSection("kwok", text);
     console.log(text);
 }
 
