@@ -25,6 +25,7 @@ const TAG = "2024.1.0";
 let stack: Stack;
 let config: Record<string, any>;
 let python: string;
+let metricName: string;
 /** What the steps measured, printed at the end (docs/operations.md quotes them). */
 const measured: Record<string, unknown> = {};
 
@@ -47,6 +48,13 @@ async function settledAt(count: number, timeoutMs: number): Promise<void> {
         timeoutMs,
         3000,
     );
+}
+
+/** The workers the scheduler wants, as the API server serves it to the HPA (through KEDA's adapter). */
+async function externalMetric(): Promise<string> {
+    const query = `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NS}/${metricName}?labelSelector=scaledobject.keda.sh%2Fname%3Ddask-worker`;
+    const answer = await waitFor("the external metrics API to answer", async () => JSON.parse(await kubectl("get", "--raw", query)), 120_000);
+    return answer.items[0].value;
 }
 
 async function up(): Promise<void> {
@@ -106,20 +114,8 @@ describe("Dask-aware autoscaling on real pods (KEDA, the real node)", { timeout:
         assert.deepEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [1, 3]);
         assert.deepEqual(hpa.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "dask-worker" });
         // The API server asks KEDA's adapter, which asks the operator, which asks the scheduler: idle, it wants 0.
-        const metric = scaledObject.status.externalMetricNames[0];
-        const answer = await waitFor(
-            "the external metrics API to answer",
-            async () =>
-                JSON.parse(
-                    await kubectl(
-                        "get",
-                        "--raw",
-                        `/apis/external.metrics.k8s.io/v1beta1/namespaces/${NS}/${metric}?labelSelector=scaledobject.keda.sh%2Fname%3Ddask-worker`,
-                    ),
-                ),
-            120_000,
-        );
-        assert.equal(answer.items[0].value, "0");
+        metricName = scaledObject.status.externalMetricNames[0];
+        assert.equal(await externalMetric(), "0");
         await settledAt(1, 180_000);
     });
 
@@ -157,6 +153,9 @@ describe("Dask-aware autoscaling on real pods (KEDA, the real node)", { timeout:
         stack = await stackWithConfig(STACK, config);
         await up();
         assert.equal((await kubectlJson("-n", NS, "get", "scaledobject", "dask-worker")).spec.minReplicaCount, 0);
+        // Dask never lets go of the last copy of data: while the dataset is kept, it wants its one worker.
+        assert.equal(await externalMetric(), "1");
+        await dask("forget", "kept");
         await settledAt(0, 300_000);
         const burst = await dask("burst", "60", "600");
         assert.deepEqual(burst.wrong, []);

@@ -29,6 +29,8 @@ cluster's Dask version). Prints one JSON object; exits non-zero on any error.
         The published dataset NAME: how many of its keys are in memory and
         where, and the scheduler's transition count taken before anything is
         asked of it (lost keys that were recomputed raised it), then its sum.
+    dask_client.py SCHEDULER forget NAME
+        Unpublishes the dataset NAME, so that its keys are released.
 """
 import importlib
 import json
@@ -177,8 +179,10 @@ def transitions(client):
     return client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter)
 
 
-def placement(client, keys):
-    where = client.who_has(keys)
+def placement(client, futures):
+    # who_has takes futures: with a list of tuple keys (dask.array's) it answers nothing.
+    where = client.who_has(futures)
+    keys = [f.key for f in futures]
     per_worker = {}
     for key in keys:
         for address in where.get(key, ()):
@@ -199,11 +203,11 @@ def persist(client, name, want_workers, busy_tasks):
     x = client.persist(da.random.RandomState(42).random_sample((4000, 4000), chunks=(500, 500)), priority=10)
     wait(x)
     client.publish_dataset(x, name=name)
-    keys = [f.key for f in futures_of(x)]
-    in_memory, per_worker = placement(client, keys)
+    futures = futures_of(x)
+    in_memory, per_worker = placement(client, futures)
     total = float(client.compute(x.sum(), priority=10).result())
     client.cancel(busy)
-    return {"keys": len(keys), "in_memory": in_memory, "per_worker": per_worker, "sum": total, "transitions": transitions(client)}
+    return {"keys": len(futures), "in_memory": in_memory, "per_worker": per_worker, "sum": total, "transitions": transitions(client)}
 
 
 def persisted(client, name):
@@ -211,9 +215,14 @@ def persisted(client, name):
 
     counted = transitions(client)
     x = client.get_dataset(name)
-    keys = [f.key for f in futures_of(x)]
-    in_memory, per_worker = placement(client, keys)
-    return {"keys": len(keys), "in_memory": in_memory, "per_worker": per_worker, "transitions": counted, "sum": float(x.sum().compute())}
+    futures = futures_of(x)
+    in_memory, per_worker = placement(client, futures)
+    return {"keys": len(futures), "in_memory": in_memory, "per_worker": per_worker, "transitions": counted, "sum": float(x.sum().compute())}
+
+
+def forget(client, name):
+    client.unpublish_dataset(name)
+    return {"datasets": list(client.list_datasets())}
 
 
 def main():
@@ -233,6 +242,8 @@ def main():
             out = persist(client, args[0], int(args[1]), int(args[2]))
         elif command == "persisted":
             out = persisted(client, args[0])
+        elif command == "forget":
+            out = forget(client, args[0])
         else:
             raise SystemExit(f"unknown command {command}")
     print(json.dumps(out))
