@@ -33,7 +33,13 @@ export function daskScaledObjectSpec(input: DaskScaledObjectInput): Record<strin
         maxReplicaCount: input.maxReplicas,
         pollingInterval: input.pollingIntervalSeconds,
         cooldownPeriod: input.cooldownSeconds,
-        advanced: { horizontalPodAutoscalerConfig: { behavior: input.behavior } },
+        advanced: {
+            horizontalPodAutoscalerConfig: { behavior: input.behavior },
+            // An HPA does nothing for a Deployment at 0 replicas: when a ScaledObject that could
+            // scale to zero goes (`metric: cpu` now, or autoscaling off), KEDA puts back the count
+            // the workers had before it, so that the next autoscaler starts from there.
+            restoreToOriginalReplicaCount: pulumi.output(input.minReplicas).apply((min) => min === 0),
+        },
         triggers: [
             {
                 type: "metrics-api",

@@ -25,10 +25,12 @@ cluster's Dask version). Prints one JSON object; exits non-zero on any error.
         4000x4000 random array (64 chunks, ahead of the busy tasks) across them
         and publishes it as NAME, so it stays in memory after this client
         leaves (the busy tasks do not). Its sum, keys, and where they are.
+        From then on, the scheduler counts which tasks compute again.
     dask_client.py SCHEDULER persisted NAME
         The published dataset NAME: how many of its keys are in memory and
-        where, and the scheduler's transition count taken before anything is
-        asked of it (lost keys that were recomputed raised it), then its sum.
+        where, and how many of them were computed again since it was persisted
+        (a worker that stopped without handing them over lost them), once all
+        are in memory; the scheduler's transition count, taken first; its sum.
     dask_client.py SCHEDULER forget NAME
         Unpublishes the dataset NAME, so that its keys are released.
 """
@@ -175,6 +177,32 @@ def burst(client, tasks, timeout):
     }
 
 
+RECOMPUTED = "daskk8s-recomputed"
+
+
+def count_recomputed(dask_scheduler, name=RECOMPUTED):
+    """On the scheduler: from now on, count per key the times a task finishes computing."""
+    from distributed.diagnostics.plugin import SchedulerPlugin
+
+    class Computed(SchedulerPlugin):
+        def __init__(self):
+            self.done = {}
+
+        def transition(self, key, start, finish, *args, **kwargs):
+            if start == "processing" and finish == "memory":
+                self.done[key] = self.done.get(key, 0) + 1
+
+    if name in dask_scheduler.plugins:
+        dask_scheduler.remove_plugin(name=name)
+    dask_scheduler.add_plugin(Computed(), name=name)
+
+
+def recomputed(client, futures):
+    """How many of these keys computed again since count_recomputed ran."""
+    done = client.run_on_scheduler(lambda dask_scheduler: [str(k) for k in dask_scheduler.plugins[RECOMPUTED].done])
+    return len({str(f.key) for f in futures} & set(done))
+
+
 def transitions(client):
     return client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter)
 
@@ -202,6 +230,7 @@ def persist(client, name, want_workers, busy_tasks):
         time.sleep(0.5)
     x = client.persist(da.random.RandomState(42).random_sample((4000, 4000), chunks=(500, 500)), priority=10)
     wait(x)
+    client.run_on_scheduler(count_recomputed)
     client.publish_dataset(x, name=name)
     futures = futures_of(x)
     in_memory, per_worker = placement(client, futures)
@@ -211,13 +240,22 @@ def persist(client, name, want_workers, busy_tasks):
 
 
 def persisted(client, name):
-    from distributed import futures_of
+    from distributed import futures_of, wait
 
     counted = transitions(client)
     x = client.get_dataset(name)
     futures = futures_of(x)
+    wait(futures)  # keys being computed again (lost with their worker) are then counted
+    again = recomputed(client, futures)
     in_memory, per_worker = placement(client, futures)
-    return {"keys": len(futures), "in_memory": in_memory, "per_worker": per_worker, "transitions": counted, "sum": float(x.sum().compute())}
+    return {
+        "keys": len(futures),
+        "in_memory": in_memory,
+        "per_worker": per_worker,
+        "recomputed": again,
+        "transitions": counted,
+        "sum": float(x.sum().compute()),
+    }
 
 
 def forget(client, name):

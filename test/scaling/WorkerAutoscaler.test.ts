@@ -37,6 +37,7 @@ describe("WorkerAutoscaler on the Dask scheduler's target (metric dask, the defa
                             scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: "Min", policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] },
                         },
                     },
+                    restoreToOriginalReplicaCount: false,
                 },
                 triggers: [
                     {
@@ -65,6 +66,8 @@ describe("WorkerAutoscaler on the Dask scheduler's target (metric dask, the defa
         const spec = find(registered, SCALED_OBJECT, "so-zero-scaler").inputs.spec;
         assert.deepEqual([spec.minReplicaCount, spec.maxReplicaCount, spec.pollingInterval, spec.cooldownPeriod], [0, 12, 5, 60]);
         assert.deepEqual(spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.policies, [{ type: "Pods", value: 3, periodSeconds: 15 }]);
+        // Removed while at zero, it gives the workers back: a CPU HPA after it could not start from 0.
+        assert.equal(spec.advanced.restoreToOriginalReplicaCount, true);
         assert.equal(spec.triggers[0].metadata.url, "http://team-scheduler.analytics.svc:8080/api/v1/adaptive_target");
     });
 
