@@ -113,7 +113,10 @@ async function main(): Promise<void> {
     const rows = MODES.map((mode) => {
         const s = samples.get(mode)!;
         const to3 = s.map((x) => x.to3);
-        return `| ${mode.label} | ${cell(s.map((x) => x.to2))} | ${cell(to3)} | ${ratio(to3, (x) => x.to3)}× | ${cell(s.map((x) => x.burst))} | ${cell(s.map((x) => x.backTo1))} | ${cell(s.map((x) => x.recomputed), 0)} of 64 |`;
+        return `| ${mode.label} | ${cell(s.map((x) => x.to2))} | ${cell(to3)} | ${ratio(to3, (x) => x.to3)}× | ${cell(s.map((x) => x.burst))} | ${cell(s.map((x) => x.backTo1))} | ${cell(
+            s.map((x) => x.recomputed),
+            0,
+        )} of 64 |`;
     });
     const text = [
         "# Benchmark: worker autoscaling on real pods",
