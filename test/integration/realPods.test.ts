@@ -328,6 +328,27 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         assert.equal(await jupyterLogin(url, "dask"), undefined);
     });
 
+    it("retires a 2026.7.1 worker through the scheduler before its pod stops", async () => {
+        // The worker group's one pod: no autoscaler brings it back or takes it away.
+        const list = await kubectlJson("-n", NS, "get", "pods");
+        const pod = list.items.find((p: any) => p.metadata.name.startsWith("dask-worker-extra-") && !p.metadata.deletionTimestamp);
+        const ip = pod.status.podIP;
+        await kubectl("-n", NS, "delete", "pod", pod.metadata.name, "--wait=true", "--timeout=180s");
+        // The preStop hook (the image's own Python) asked the scheduler, which says so in its log.
+        const log = await kubectl("-n", NS, "logs", "deployment/dask-scheduler");
+        assert.match(log, new RegExp(`Retiring worker tcp://${ip.replace(/\./g, "\\.")}:`), "the scheduler retired the pod's worker");
+        const again = await waitFor(
+            "the group's new worker at the scheduler",
+            async () => {
+                const ws = Object.values(await dask("2026.7.1", "workers", PIP_PACKAGE)) as any[];
+                return ws.find((w) => w.host.startsWith("dask-worker-extra-") && w.host !== pod.metadata.name);
+            },
+            180_000,
+            3000,
+        );
+        assert.equal(again.module_version, PIP_VERSION);
+    });
+
     it("destroys everything: no objects, no pods, no containers left on the node", async () => {
         const result = await stack.destroy(observe(STACK));
         assert.equal(result.summary.result, "succeeded");
