@@ -102,7 +102,6 @@ describe("Dask-aware autoscaling on real pods (KEDA, the real node)", { timeout:
         assert.equal(after.in_memory, after.keys, "every key is still in memory");
         assert.equal(Object.keys(after.per_worker).length, 1, "on the one worker left");
         assert.equal(after.recomputed, 0, "no key was computed again");
-        assert.equal(after.transitions - persisted.transitions, 0, "no task ran at all");
         assert.ok(Math.abs(after.sum - persisted.sum) < 1e-6 * Math.abs(persisted.sum));
         measured.keysRecomputedWithRetirement = after.recomputed;
     });

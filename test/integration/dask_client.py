@@ -21,16 +21,17 @@ cluster's Dask version). Prints one JSON object; exits non-zero on any error.
         first seen (seconds from the submission), and the most workers seen.
     dask_client.py SCHEDULER persist NAME WORKERS BUSY_TASKS
         Keeps the cluster busy with BUSY_TASKS CPU-bound tasks until WORKERS
-        workers are there (an autoscaler had to add them), then persists a
-        4000x4000 random array (64 chunks, ahead of the busy tasks) across them
-        and publishes it as NAME, so it stays in memory after this client
-        leaves (the busy tasks do not). Its sum, keys, and where they are.
+        workers are there (an autoscaler had to add them), then computes 64
+        random 500x500 chunks (128 MB, ahead of the busy tasks) dealt across
+        them and publishes them as NAME, so they stay in memory after this
+        client leaves (the busy tasks do not). Their sum, keys, and where
+        they are.
         From then on, the scheduler counts which tasks compute again.
     dask_client.py SCHEDULER persisted NAME
         The published dataset NAME: how many of its keys are in memory and
         where, and how many of them were computed again since it was persisted
         (a worker that stopped without handing them over lost them), once all
-        are in memory; the scheduler's transition count, taken first; its sum.
+        are in memory; their sum.
     dask_client.py SCHEDULER forget NAME
         Unpublishes the dataset NAME, so that its keys are released.
 """
@@ -203,10 +204,6 @@ def recomputed(client, futures):
     return len({str(f.key) for f in futures} & set(done))
 
 
-def transitions(client):
-    return client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter)
-
-
 def placement(client, futures):
     # who_has takes futures: with a list of tuple keys (dask.array's) it answers nothing.
     where = client.who_has(futures)
@@ -218,9 +215,21 @@ def placement(client, futures):
     return sum(1 for key in keys if where.get(key)), per_worker
 
 
+CHUNKS = 64  # of 500x500 float64: 128 MB in all
+
+
+def chunk(seed):
+    import numpy as np
+
+    return np.random.RandomState(seed).random_sample((500, 500))
+
+
+def chunks_sum(*chunks):
+    return float(sum(c.sum() for c in chunks))
+
+
 def persist(client, name, want_workers, busy_tasks):
-    import dask.array as da
-    from distributed import futures_of, wait
+    from distributed import wait
 
     busy = [client.submit(squares, seed, pure=False) for seed in range(busy_tasks)]
     deadline = time.time() + 600
@@ -228,23 +237,27 @@ def persist(client, name, want_workers, busy_tasks):
         if time.time() > deadline:
             raise SystemExit(f"fewer than {want_workers} workers after 600s")
         time.sleep(0.5)
-    x = client.persist(da.random.RandomState(42).random_sample((4000, 4000), chunks=(500, 500)), priority=10)
-    wait(x)
+    # Dealt round-robin to the workers there (ahead of the busy tasks): left to
+    # the scheduler, such tiny tasks would all go to whichever worker is free
+    # first. Loose restrictions: a lost chunk may be recomputed anywhere.
+    addresses = sorted(client.scheduler_info()["workers"])
+    futures = [
+        client.submit(chunk, i, key=f"{name}-{i}", workers=[addresses[i % len(addresses)]], allow_other_workers=True, priority=10)
+        for i in range(CHUNKS)
+    ]
+    wait(futures)
     client.run_on_scheduler(count_recomputed)
-    client.publish_dataset(x, name=name)
-    futures = futures_of(x)
+    client.publish_dataset(futures, name=name)
     in_memory, per_worker = placement(client, futures)
-    total = float(client.compute(x.sum(), priority=10).result())
+    total = client.submit(chunks_sum, *futures, priority=10).result()
     client.cancel(busy)
-    return {"keys": len(futures), "in_memory": in_memory, "per_worker": per_worker, "sum": total, "transitions": transitions(client)}
+    return {"keys": len(futures), "in_memory": in_memory, "per_worker": per_worker, "sum": total}
 
 
 def persisted(client, name):
-    from distributed import futures_of, wait
+    from distributed import wait
 
-    counted = transitions(client)
-    x = client.get_dataset(name)
-    futures = futures_of(x)
+    futures = client.get_dataset(name)
     wait(futures)  # keys being computed again (lost with their worker) are then counted
     again = recomputed(client, futures)
     in_memory, per_worker = placement(client, futures)
@@ -253,8 +266,7 @@ def persisted(client, name):
         "in_memory": in_memory,
         "per_worker": per_worker,
         "recomputed": again,
-        "transitions": counted,
-        "sum": float(x.sum().compute()),
+        "sum": client.submit(chunks_sum, *futures).result(),
     }
 
 

@@ -61,6 +61,7 @@ describe("the components as a multi-language package, used from Pulumi YAML", { 
         assert.equal(schema.name, "daskk8s");
         assert.deepEqual(Object.keys(schema.resources).sort(), [
             "daskk8s:index:DaskCluster",
+            "daskk8s:index:Keda",
             "daskk8s:index:KubeconfigTarget",
             "daskk8s:index:MetricsServer",
             "daskk8s:index:WorkerAutoscaler",

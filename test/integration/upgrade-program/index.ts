@@ -13,4 +13,10 @@ const target = new KubeconfigTarget("cluster", kubeconfig);
 const onCluster = { providers: [target.provider], transforms: target.transforms };
 const cluster = new DaskCluster("dask", { namespace: dask.namespace, chart: dask.chart, jupyter: { enabled: false } }, onCluster);
 const metricsServer = new MetricsServer("metrics-server", { mode: "existing" }, onCluster);
-new WorkerAutoscaler("workers", { namespace: cluster.namespace, deploymentName: cluster.workerDeploymentName }, { ...onCluster, dependsOn: [metricsServer] });
+// CPU was the only metric then; since `dask` became the default, such a
+// program says `metric: "cpu"` (or passes schedulerHttpAddress), or is refused.
+new WorkerAutoscaler(
+    "workers",
+    { namespace: cluster.namespace, deploymentName: cluster.workerDeploymentName, metric: "cpu" },
+    { ...onCluster, dependsOn: [metricsServer] },
+);
