@@ -62,7 +62,9 @@ export function addRetirement(deployment: { spec?: Record<string, any> }, schedu
     if (pod === undefined || container === undefined) {
         return;
     }
-    container.env = [...(container.env ?? []), { name: POD_IP_ENV, valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }];
+    // fieldRef is applied as a whole: with the apiVersion the API server would default, a
+    // rerun whose field manager differs (after an interrupted run) applies the same value.
+    container.env = [...(container.env ?? []), { name: POD_IP_ENV, valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "status.podIP" } } }];
     container.lifecycle = {
         ...container.lifecycle,
         preStop: { exec: { command: ["python", "-c", RETIRE_SCRIPT, schedulerHttpAddress, String(timeoutSeconds)] } },

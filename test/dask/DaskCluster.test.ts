@@ -338,7 +338,7 @@ describe("DaskCluster transforms of rendered objects", () => {
             const [command, flag, script, address, timeout] = pod.containers[0].lifecycle.preStop.exec.command;
             assert.deepEqual([command, flag, address, timeout], ["python", "-c", "http://rt-scheduler:8080", "120"]);
             assert.equal(script, RETIRE_SCRIPT);
-            assert.deepEqual(pod.containers[0].env, [{ name: "DASKK8S_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]);
+            assert.deepEqual(pod.containers[0].env, [{ name: "DASKK8S_POD_IP", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "status.podIP" } } }]);
             assert.equal(pod.terminationGracePeriodSeconds, 150, "the retirement timeout and 30 s to stop");
         }
         for (const other of [renderedScheduler("rt"), renderedDeployment("rt-jupyter", [])]) {
@@ -447,7 +447,7 @@ describe("DaskCluster secret environment", () => {
         const jupyterRevision = { name: "DASKK8S_SECRET_ENV_REVISION", value: await revisionOf("senv", { NOTEBOOK_TOKEN: "nb-987654" }) };
         const worker = await resolved(await applyTransforms(chart, renderedDeployment("dask-worker", values.worker.env)));
         // The pod address for the retirement hook comes last (workerRetirement.ts).
-        const podIp = { name: "DASKK8S_POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } };
+        const podIp = { name: "DASKK8S_POD_IP", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "status.podIP" } } };
         assert.deepEqual(worker.spec.template.spec.containers[0].env, [{ name: "MODE", value: "batch" }, ...workerRefs, revision, podIp]);
         const jupyter = await resolved(await applyTransforms(chart, renderedDeployment("dask-jupyter", values.jupyter.env)));
         assert.deepEqual(jupyter.spec.template.spec.containers[0].env.slice(-4), [
