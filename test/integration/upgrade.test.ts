@@ -30,6 +30,8 @@ describe("upgrading a stack whose autoscaler was a top-level WorkerAutoscaler", 
             "daskk8s:kubeconfig": { kubeconfigPath, context },
             "daskk8s:dask": { namespace: NAMESPACE, chart: { path: path.join(CHARTS, "dask-2024.1.1.tgz") }, jupyter: { enabled: false } },
             "daskk8s:metricsServer": { mode: "existing" },
+            // The earlier layout scaled on CPU; a stack upgrading from it keeps that metric.
+            "daskk8s:autoscaling": { metric: "cpu", targetCpuUtilization: 70 },
         };
         writeStackConfig(STACK, config);
     });
