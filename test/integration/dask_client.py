@@ -212,7 +212,8 @@ def placement(client, futures):
     for key in keys:
         for address in where.get(key, ()):
             per_worker[address] = per_worker.get(address, 0) + 1
-    return sum(1 for key in keys if where.get(key)), per_worker
+    holders = {str(key): sorted(where.get(key, ())) for key in keys}
+    return sum(1 for key in keys if where.get(key)), per_worker, holders
 
 
 CHUNKS = 64  # of 500x500 float64: 128 MB in all
@@ -248,10 +249,12 @@ def persist(client, name, want_workers, busy_tasks):
     wait(futures)
     client.run_on_scheduler(count_recomputed)
     client.publish_dataset(futures, name=name)
-    in_memory, per_worker = placement(client, futures)
     total = client.submit(chunks_sum, *futures, priority=10).result()
+    # After the sum, which copies chunks to the worker adding them up: a key
+    # is lost only with every worker holding a copy.
+    in_memory, per_worker, holders = placement(client, futures)
     client.cancel(busy)
-    return {"keys": len(futures), "in_memory": in_memory, "per_worker": per_worker, "sum": total}
+    return {"keys": len(futures), "in_memory": in_memory, "per_worker": per_worker, "holders": holders, "sum": total}
 
 
 def persisted(client, name):
@@ -260,7 +263,7 @@ def persisted(client, name):
     futures = client.get_dataset(name)
     wait(futures)  # keys being computed again (lost with their worker) are then counted
     again = recomputed(client, futures)
-    in_memory, per_worker = placement(client, futures)
+    in_memory, per_worker, _ = placement(client, futures)
     return {
         "keys": len(futures),
         "in_memory": in_memory,
