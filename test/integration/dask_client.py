@@ -225,8 +225,15 @@ def chunk(seed):
     return np.random.RandomState(seed).random_sample((500, 500))
 
 
-def chunks_sum(*chunks):
-    return float(sum(c.sum() for c in chunks))
+def chunk_total(chunk):
+    return float(chunk.sum())
+
+
+def dataset_sum(client, futures):
+    # One small task per chunk, run where the chunk is (its only dependency):
+    # adding them up on one worker would copy every chunk there, and a copy
+    # on a surviving worker would hide what a stopped one lost.
+    return sum(client.gather(client.map(chunk_total, futures, pure=False, priority=10)))
 
 
 def persist(client, name, want_workers, busy_tasks):
@@ -249,9 +256,7 @@ def persist(client, name, want_workers, busy_tasks):
     wait(futures)
     client.run_on_scheduler(count_recomputed)
     client.publish_dataset(futures, name=name)
-    total = client.submit(chunks_sum, *futures, priority=10).result()
-    # After the sum, which copies chunks to the worker adding them up: a key
-    # is lost only with every worker holding a copy.
+    total = dataset_sum(client, futures)
     in_memory, per_worker, holders = placement(client, futures)
     client.cancel(busy)
     return {"keys": len(futures), "in_memory": in_memory, "per_worker": per_worker, "holders": holders, "sum": total}
@@ -269,7 +274,7 @@ def persisted(client, name):
         "in_memory": in_memory,
         "per_worker": per_worker,
         "recomputed": again,
-        "sum": client.submit(chunks_sum, *futures).result(),
+        "sum": dataset_sum(client, futures),
     }
 
 
