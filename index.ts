@@ -8,18 +8,34 @@ function readIfPresent(file: string): string | undefined {
     return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
 }
 
-/** The cluster target; the EKS one (and the AWS packages) loaded only when used. */
-async function clusterTarget(target: StackSettings["target"]) {
+/**
+ * The cluster target, and what the Dask cluster waits for on it (its pods'
+ * S3 access); the EKS one (and the AWS packages) loaded only when used.
+ */
+async function clusterTarget(settings: StackSettings) {
+    const target = settings.target;
     if (target.kind === "eks") {
-        const { EksTarget } = await import("./components/eks");
+        const { EksTarget, S3Access } = await import("./components/eks");
         const eks = new EksTarget("cluster", target.args);
+        // Before the pods: Pod Identity gives credentials only to pods started after the association.
+        const s3 =
+            settings.s3Access &&
+            new S3Access("s3-access", { ...settings.s3Access, clusterName: eks.clusterName, clusterArn: eks.clusterArn, tags: target.args.tags });
         return {
             target: eks,
-            cluster: pulumi.output({ type: "eks", name: eks.clusterName, oidcProviderArn: eks.oidcProviderArn, oidcProviderUrl: eks.oidcProviderUrl }),
+            daskDependsOn: s3 ? [s3] : [],
+            cluster: pulumi.output({
+                type: "eks",
+                name: eks.clusterName,
+                nodeAutoscaling: eks.nodeAutoscaling,
+                oidcProviderArn: eks.oidcProviderArn,
+                oidcProviderUrl: eks.oidcProviderUrl,
+                s3AccessRoleArn: s3 ? s3.roleArn : null,
+            }),
         };
     }
     const kubeconfig = new KubeconfigTarget("cluster", target.args);
-    return { target: kubeconfig, cluster: pulumi.output({ type: "kubeconfig", context: kubeconfig.context }) };
+    return { target: kubeconfig, daskDependsOn: [], cluster: pulumi.output({ type: "kubeconfig", context: kubeconfig.context }) };
 }
 
 // The HPA used to be a top-level WorkerAutoscaler "workers"; DaskCluster now
@@ -50,10 +66,14 @@ export = async () => {
     });
     await checkCluster(settings, { project: pulumi.getProject(), stack: pulumi.getStack(), owner: stackOwner() });
 
-    const { target, cluster } = await clusterTarget(settings.target);
+    const { target, cluster, daskDependsOn } = await clusterTarget(settings);
     const onCluster = { providers: [target.provider], transforms: target.transforms };
     const keda = settings.keda && new Keda("keda", settings.keda, onCluster);
-    const dask = new DaskCluster("dask", afterKeda(settings.dask, keda), { ...onCluster, transforms: [...target.transforms, keepAutoscalerUrn] });
+    const dask = new DaskCluster("dask", afterKeda(settings.dask, keda), {
+        ...onCluster,
+        transforms: [...target.transforms, keepAutoscalerUrn],
+        dependsOn: daskDependsOn,
+    });
     const metricsServer = new MetricsServer("metrics-server", settings.metricsServer, onCluster);
 
     return {

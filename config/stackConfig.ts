@@ -10,7 +10,11 @@ import type { DaskClusterArgs } from "../components/dask/DaskCluster";
 import type { KubeconfigTargetArgs } from "../components/cluster/KubeconfigTarget";
 import type { MetricsServerArgs } from "../components/scaling/MetricsServer";
 import { KedaArgs, kedaSettings, validateKedaArgs } from "../components/scaling/Keda";
-import { EksTargetArgs, eksTargetSettings, validateEksTargetArgs } from "../components/cluster/eksTargetSettings";
+import { BucketAccess, EKS_TARGET_DEFAULTS, EksTargetArgs, eksTargetSettings, validateEksTargetArgs } from "../components/cluster/eksTargetSettings";
+import { daskPlacementFor } from "../components/cluster/nodePools";
+import { mergePlacement } from "../components/dask/podPlacement";
+import { DASK_CLUSTER_DEFAULTS } from "../components/dask/daskClusterSettings";
+import { JUPYTER_SERVICE_ACCOUNT } from "../components/dask/daskValues";
 import { kubeconfigTargetSettings, validateKubeconfigTargetArgs } from "../components/cluster/KubeconfigTarget";
 import { metricsServerSettings, validateMetricsServerArgs } from "../components/scaling/MetricsServer";
 import { WORKER_AUTOSCALING_DEFAULTS, validateWorkerAutoscalingArgs, workerAutoscalingSettings } from "../components/scaling/WorkerAutoscaler";
@@ -79,6 +83,8 @@ export interface StackSettings {
     metricsServer: MetricsServerArgs;
     /** Keda args: as configured, else the defaults when the workers autoscale with `metric: dask`; undefined when neither. */
     keda: KedaArgs | undefined;
+    /** S3 access for the Dask pods (target `eks` with `eks.s3Access`): the S3Access args the stack adds. */
+    s3Access: { namespace: string; serviceAccounts: string[]; buckets: BucketAccess[] } | undefined;
 }
 
 /** Raw stack config as Pulumi hands it over: `project:key` to string. */
@@ -184,6 +190,44 @@ function stackProblems(config: StackShape, project: string): string[] {
     return problems;
 }
 
+/**
+ * What the EKS target changes in the Dask args: on autoscaled nodes, the
+ * scheduler and notebook on the on-demand pool (never disrupted), the
+ * workers on theirs and evicted one at a time; with S3 access, the workers'
+ * own ServiceAccount. What the stack sets itself wins.
+ */
+function onEks(dask: DaskClusterArgs, eksArgs: EksTargetArgs): DaskClusterArgs {
+    const placement = daskPlacementFor(eksArgs.nodeAutoscaling ?? EKS_TARGET_DEFAULTS.nodeAutoscaling);
+    const s3 = (eksArgs.s3Access ?? []).length > 0;
+    const fullname = dask.fullname ?? DASK_CLUSTER_DEFAULTS.fullname;
+    const jupyterEnabled = dask.jupyter?.enabled ?? DASK_CLUSTER_DEFAULTS.jupyterEnabled;
+    return {
+        ...dask,
+        scheduler: { ...dask.scheduler, placement: mergePlacement(placement?.scheduler, dask.scheduler?.placement) },
+        workers: {
+            ...dask.workers,
+            placement: mergePlacement(placement?.workers, dask.workers?.placement),
+            ...(placement !== undefined && dask.workers?.maxUnavailable === undefined ? { maxUnavailable: 1 } : {}),
+            ...(s3 && dask.workers?.serviceAccountName === undefined ? { serviceAccountName: `${fullname}-worker` } : {}),
+        },
+        ...(jupyterEnabled ? { jupyter: { ...dask.jupyter, placement: mergePlacement(placement?.jupyter, dask.jupyter?.placement) } } : {}),
+    };
+}
+
+/** The S3Access args of an EKS stack with `eks.s3Access`. */
+function s3AccessFor(dask: DaskClusterArgs, eksArgs: EksTargetArgs): StackSettings["s3Access"] {
+    const buckets = eksArgs.s3Access ?? [];
+    if (buckets.length === 0) {
+        return undefined;
+    }
+    const jupyterEnabled = dask.jupyter?.enabled ?? DASK_CLUSTER_DEFAULTS.jupyterEnabled;
+    return {
+        namespace: dask.namespace ?? DASK_CLUSTER_DEFAULTS.namespace,
+        serviceAccounts: [dask.workers!.serviceAccountName!, ...(jupyterEnabled ? [JUPYTER_SERVICE_ACCOUNT] : [])],
+        buckets,
+    };
+}
+
 function kubeconfigArgs(config: StackShape, env: NodeJS.ProcessEnv): KubeconfigTargetArgs {
     const context = config.kubeconfig?.context ?? (config.target === "minikube" ? "minikube" : undefined);
     const kubeconfigPath = config.kubeconfig?.kubeconfigPath;
@@ -269,7 +313,9 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
     const plain = (value: string) => value;
     const target: StackSettings["target"] =
         config.target === "eks" ? { kind: "eks", args: config.eks ?? {} } : { kind: "kubeconfig", args: kubeconfigArgs(config, env) };
-    const metricsServer = config.metricsServer ?? {};
+    const eksAddon = target.kind === "eks" && (target.args.metricsServerAddon ?? EKS_TARGET_DEFAULTS.metricsServerAddon);
+    // With the EKS add-on there is a metrics server already: a second one would take its APIService over.
+    const metricsServer = eksAddon ? { mode: "existing" as const, ...config.metricsServer } : (config.metricsServer ?? {});
     // As set (like the metrics server: turning autoscaling off leaves it be), else only where the autoscaler needs it.
     const keda = config.keda ?? (usesKeda(config) ? {} : undefined);
     // Each component's own checks, on the args it will get (with the secrets still plain, to check them).
@@ -279,7 +325,9 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
         ...(target.kind === "eks"
             ? validateEksTargetArgs(target.args).map((i) => configLine(i, raw.project, (p) => `eks.${p}`))
             : validateKubeconfigTargetArgs(target.args, env).map((i) => configLine(i, raw.project, (p) => `kubeconfig.${p}`))),
-        ...validateDaskClusterArgs(daskArgs(config, plain)).map((i) => configLine(i, raw.project, daskConfigPath)),
+        ...validateDaskClusterArgs(
+            (target.kind === "eks" ? (d: DaskClusterArgs) => onEks(d, target.args) : (d: DaskClusterArgs) => d)(daskArgs(config, plain)),
+        ).map((i) => configLine(i, raw.project, daskConfigPath)),
         ...validateMetricsServerArgs(metricsServer).map((i) => configLine(i, raw.project, (p) => `metricsServer.${p}`)),
         ...(config.keda !== undefined ? validateKedaArgs(config.keda) : []).map((i) => configLine(i, raw.project, (p) => `keda.${p}`)),
         // A disabled block is checked too: turning it back on must not meet a bad value.
@@ -287,11 +335,19 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
             configLine(i, raw.project, (p) => `autoscaling.${p}`),
         ),
     ];
+    if (eksAddon && config.metricsServer?.mode === "chart") {
+        problems.push(
+            `${raw.project}:metricsServer.mode ("chart") would deploy a second metrics server next to the EKS add-on ` +
+                `(${raw.project}:eks.metricsServerAddon is on): drop the setting, or turn the add-on off`,
+        );
+    }
     if (config.target === "eks" && raw.values["aws:region"] === undefined) {
         problems.push("aws:region (unset) is required for target eks: `pulumi config set aws:region us-west-2`");
     }
     if (problems.length > 0) {
         throw new StackConfigError(file, problems);
     }
-    return { target, dask: daskArgs(config, (value) => pulumi.secret(value)), metricsServer, keda };
+    const withTarget = (dask: DaskClusterArgs) => (target.kind === "eks" ? onEks(dask, target.args) : dask);
+    const dask = withTarget(daskArgs(config, (value) => pulumi.secret(value)));
+    return { target, dask, metricsServer, keda, s3Access: target.kind === "eks" ? s3AccessFor(dask, target.args) : undefined };
 }

@@ -38,10 +38,18 @@ function providerOutputs(type: string, name: string, inputs: Record<string, any>
         case "eks:index:Cluster":
             return {
                 kubeconfigJson: '{"apiVersion":"v1","users":[{"name":"aws","user":{"token":"eks-token"}}]}',
-                eksCluster: { name: "dask-eks-1234" },
+                eksCluster: {
+                    name: "dask-eks-1234",
+                    arn: "arn:aws:eks:us-west-2:123456789012:cluster/dask-eks-1234",
+                    vpcConfig: { clusterSecurityGroupId: "sg-eks-cluster" },
+                },
                 oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC",
                 oidcProviderUrl: "oidc.eks.us-west-2.amazonaws.com/id/ABC",
             };
+        case "aws:sqs/queue:Queue":
+            return { name: `${name}-q1`, arn: `arn:aws:sqs:us-west-2:123456789012:${name}-q1`, url: `https://sqs.us-west-2.amazonaws.com/123456789012/${name}-q1` };
+        case "aws:cloudwatch/eventRule:EventRule":
+            return { name: `${name}-r1` };
         case "aws:iam/role:Role":
             return { name: `${name}-7f3a`, arn: `arn:aws:iam::123456789012:role/${name}` };
         default:

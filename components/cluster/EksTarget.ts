@@ -6,12 +6,58 @@ import * as k8s from "@pulumi/kubernetes";
 import { throwIfInvalid } from "../common/validation";
 import { adoptionTransforms, patchForce } from "./adoption";
 import { DEFAULT_EKS_VERSION, EKS_TARGET_DEFAULTS as D, EksTargetArgs, validateEksTargetArgs } from "./eksTargetSettings";
+import { KARPENTER_NODE_CLASS, karpenter } from "./karpenter";
+import { NodeAutoscaling, nodePoolSpecs } from "./nodePools";
 
 export { DEFAULT_EKS_VERSION, EksNetworkArgs, EksTargetArgs } from "./eksTargetSettings";
 
+/** The managed node group (nodeAutoscaling `none`, or the nodes Karpenter itself runs on). */
+function managedNodeGroup(
+    name: string,
+    args: EksTargetArgs,
+    cluster: eks.Cluster,
+    subnetIds: pulumi.Input<pulumi.Input<string>[]>,
+    tags: Record<string, string>,
+    parent: pulumi.Resource,
+): eks.ManagedNodeGroup {
+    const nodeRole = new aws.iam.Role(
+        `${name}-node-role`,
+        { assumeRolePolicy: JSON.stringify(aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" })), tags },
+        { parent },
+    );
+    const nodePolicies = [
+        aws.iam.ManagedPolicy.AmazonEKSWorkerNodePolicy,
+        aws.iam.ManagedPolicy.AmazonEKS_CNI_Policy,
+        aws.iam.ManagedPolicy.AmazonEC2ContainerRegistryReadOnly,
+    ];
+    const attachments = nodePolicies.map(
+        (policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-policy-${i}`, { role: nodeRole.name, policyArn }, { parent }),
+    );
+    return new eks.ManagedNodeGroup(
+        `${name}-nodes`,
+        {
+            cluster,
+            nodeRole,
+            instanceTypes: args.instanceTypes ?? [...D.instanceTypes],
+            diskSize: args.nodeDiskSizeGb ?? D.nodeDiskSizeGb,
+            subnetIds,
+            scalingConfig: {
+                minSize: args.minNodes ?? D.minNodes,
+                desiredSize: args.desiredNodes ?? D.desiredNodes,
+                maxSize: args.maxNodes ?? D.maxNodes,
+            },
+            tags,
+        },
+        { parent, dependsOn: attachments },
+    );
+}
+
 /**
- * An Amazon EKS cluster with a managed node group, in a new VPC or given
- * subnets, with an OIDC provider for pod IAM roles.
+ * An Amazon EKS cluster in a new VPC or given subnets, with an OIDC
+ * provider, whose nodes follow the pods: EKS Auto Mode (the default) or
+ * Karpenter, each with an on-demand pool for the scheduler and notebook and
+ * a Spot (or on-demand) pool for the Dask workers; or a fixed managed node
+ * group.
  */
 export class EksTarget extends pulumi.ComponentResource {
     /** Provider for every Kubernetes resource on this cluster. */
@@ -22,6 +68,10 @@ export class EksTarget extends pulumi.ComponentResource {
     public readonly kubeconfig: pulumi.Output<string>;
     /** EKS cluster name. */
     public readonly clusterName: pulumi.Output<string>;
+    /** EKS cluster ARN. */
+    public readonly clusterArn: pulumi.Output<string>;
+    /** What adds and removes nodes: `auto-mode`, `karpenter` or `none`. */
+    public readonly nodeAutoscaling: pulumi.Output<NodeAutoscaling>;
     /** ARN of the cluster's IAM OIDC provider (for IAM roles for service accounts). */
     public readonly oidcProviderArn: pulumi.Output<string>;
     /** Issuer URL of the OIDC provider, without `https://`. */
@@ -45,23 +95,8 @@ export class EksTarget extends pulumi.ComponentResource {
                 { parent: this },
             );
 
-        const nodeRole = new aws.iam.Role(
-            `${name}-node-role`,
-            {
-                assumeRolePolicy: JSON.stringify(aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" })),
-                tags,
-            },
-            { parent: this },
-        );
-        const nodePolicies = [
-            aws.iam.ManagedPolicy.AmazonEKSWorkerNodePolicy,
-            aws.iam.ManagedPolicy.AmazonEKS_CNI_Policy,
-            aws.iam.ManagedPolicy.AmazonEC2ContainerRegistryReadOnly,
-        ];
-        const attachments = nodePolicies.map(
-            (policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-policy-${i}`, { role: nodeRole.name, policyArn }, { parent: this }),
-        );
-
+        const autoscaling = args.nodeAutoscaling ?? D.nodeAutoscaling;
+        const autoMode = autoscaling === "auto-mode";
         const cluster = new eks.Cluster(
             `${name}-cluster`,
             {
@@ -73,38 +108,80 @@ export class EksTarget extends pulumi.ComponentResource {
                 skipDefaultNodeGroup: true,
                 createOidcProvider: true,
                 publicAccessCidrs: args.apiAccessCidrs,
+                // Only the built-in `system` pool (its node class is the one the Dask pools use): the Dask pools replace `general-purpose`.
+                ...(autoMode ? { autoMode: { enabled: true, createNodeRole: true, computeConfig: { nodePools: ["system"] } } } : {}),
                 tags,
             },
             { parent: this },
         );
+        this.provider = new k8s.Provider(`${name}-provider`, { kubeconfig: pulumi.secret(cluster.kubeconfigJson), ...patchForce(args) }, { parent: this });
+        const clusterName = cluster.eksCluster.apply((c) => c.name);
 
-        new eks.ManagedNodeGroup(
-            `${name}-nodes`,
-            {
-                cluster,
-                nodeRole,
-                instanceTypes: args.instanceTypes ?? [...D.instanceTypes],
-                diskSize: args.nodeDiskSizeGb ?? D.nodeDiskSizeGb,
-                subnetIds: network.privateSubnetIds,
-                scalingConfig: {
-                    minSize: args.minNodes ?? D.minNodes,
-                    desiredSize: args.desiredNodes ?? D.desiredNodes,
-                    maxSize: args.maxNodes ?? D.maxNodes,
-                },
-                tags,
-            },
-            { parent: this, dependsOn: attachments },
-        );
+        const nodeGroup = autoMode ? undefined : managedNodeGroup(name, args, cluster, network.privateSubnetIds, tags, this);
+        const addon = (addonName: string) =>
+            new aws.eks.Addon(
+                `${name}-${addonName}`,
+                { clusterName, addonName, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE", tags },
+                // Add-on pods need nodes to become active.
+                { parent: this, dependsOn: nodeGroup ? [nodeGroup] : [cluster] },
+            );
+        // Auto Mode runs the pod identity agent itself.
+        const podIdentityAgent = autoMode ? undefined : addon("eks-pod-identity-agent");
+        if (args.metricsServerAddon ?? D.metricsServerAddon) {
+            addon("metrics-server");
+        }
+
+        if (autoscaling !== "none") {
+            const nodeClass =
+                autoscaling === "karpenter"
+                    ? karpenter(
+                          name,
+                          {
+                              cluster: {
+                                  name: clusterName,
+                                  arn: cluster.eksCluster.apply((c) => c.arn),
+                                  // The cluster security group EKS made: the one managed nodes get.
+                                  securityGroupId: cluster.eksCluster.apply((c) => c.vpcConfig.clusterSecurityGroupId),
+                              },
+                              privateSubnetIds: network.privateSubnetIds,
+                              nodeDiskSizeGb: args.nodeDiskSizeGb ?? D.nodeDiskSizeGb,
+                              chart: args.karpenterChart,
+                              provider: this.provider,
+                              podIdentityAgent: podIdentityAgent!,
+                              dependsOn: nodeGroup ? [nodeGroup] : [],
+                              tags,
+                          },
+                          this,
+                      ).nodeClass
+                    : cluster;
+            const specs = nodePoolSpecs({
+                autoscaling,
+                karpenterNodeClass: KARPENTER_NODE_CLASS,
+                workerCapacity: args.workerCapacity ?? D.workerCapacity,
+                workerLimit: { ...D.workerNodeLimit, ...args.nodeLimits?.workers },
+                coreLimit: { ...D.coreNodeLimit, ...args.nodeLimits?.core },
+            });
+            for (const [pool, spec] of Object.entries(specs)) {
+                new k8s.apiextensions.CustomResource(
+                    `${name}-${pool}`,
+                    { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: pool }, spec },
+                    { parent: this, provider: this.provider, dependsOn: [nodeClass] },
+                );
+            }
+        }
 
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
-        this.clusterName = cluster.eksCluster.apply((c) => c.name);
+        this.clusterName = clusterName;
+        this.clusterArn = cluster.eksCluster.apply((c) => c.arn);
+        this.nodeAutoscaling = pulumi.output(autoscaling);
         this.oidcProviderArn = cluster.oidcProviderArn;
         this.oidcProviderUrl = cluster.oidcProviderUrl;
-        this.provider = new k8s.Provider(`${name}-provider`, { kubeconfig: this.kubeconfig, ...patchForce(args) }, { parent: this });
         this.transforms = adoptionTransforms(args);
         this.registerOutputs({
             kubeconfig: this.kubeconfig,
             clusterName: this.clusterName,
+            clusterArn: this.clusterArn,
+            nodeAutoscaling: this.nodeAutoscaling,
             oidcProviderArn: this.oidcProviderArn,
             oidcProviderUrl: this.oidcProviderUrl,
         });

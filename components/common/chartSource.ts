@@ -69,9 +69,11 @@ export function chartLocation(
     if (source?.path !== undefined) {
         return { chart: source.path };
     }
-    return {
-        chart: chartName,
-        version: source?.version ?? defaults.version,
-        repositoryOpts: { repo: source?.repository ?? defaults.repository },
-    };
+    const repository = source?.repository ?? defaults.repository;
+    const version = source?.version ?? defaults.version;
+    // An OCI registry has no index to look a name up in: the chart is addressed by its full reference.
+    if (repository.startsWith("oci://")) {
+        return { chart: `${repository.replace(/\/+$/, "")}/${chartName}`, version };
+    }
+    return { chart: chartName, version, repositoryOpts: { repo: repository } };
 }

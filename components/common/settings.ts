@@ -190,6 +190,9 @@ export function schemaIssues(schema: z.ZodType, input: unknown, options: IssueOp
                 const expected = issue.expected === "array" ? "list" : issue.expected === "record" || issue.expected === "object" ? "object" : issue.expected;
                 return [{ path, value, rule: `must be ${/^[aeiou]/.test(expected) ? "an" : "a"} ${expected}` }];
             }
+            case "invalid_key":
+                // A record key the key schema refused: the key is the value shown.
+                return [{ path, value: issue.path[issue.path.length - 1], rule: issue.issues[0]?.message ?? issue.message }];
             case "invalid_value":
                 return [{ path, value, rule: `must be one of ${issue.values.map((v) => show(v)).join(", ")}` }];
             default:

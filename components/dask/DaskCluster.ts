@@ -8,6 +8,8 @@ import { contentRevision, revisionKey } from "./secretRevision";
 import { ContainerResources, ExtraPackages, LOGIN_REVISION_ENV, SECRET_ENV_REVISION_ENV, SecretEnvRef, daskChartValues } from "./daskValues";
 import { validateDaskClusterArgs } from "./daskClusterValidation";
 import { ServiceEndpoint, ServiceExposure, serviceEndpoint } from "./serviceEndpoint";
+import { PodPlacement } from "./podPlacement";
+import { workerDisruptionBudget, workerServiceAccount } from "./workerObjects";
 import { hashJupyterPassword, jupyterPasswordSalt, passwordProblem } from "./jupyterPassword";
 import { throwIfInvalid } from "../common/validation";
 import { Claim, claimIssues } from "../common/claims";
@@ -16,6 +18,7 @@ import { keptRandom, randomText } from "./keptRandom";
 import { parseQuantity } from "../common/quantity";
 import { WorkerAutoscaler, WorkerAutoscalingArgs } from "../scaling/WorkerAutoscaler";
 import { DASK_CHART, DASK_CLUSTER_DEFAULTS as D, SIDE_RESOURCES, WORKER_RESOURCES } from "./daskClusterSettings";
+import { JUPYTER_SERVICE_ACCOUNT } from "./daskValues";
 
 export { DASK_CHART };
 
@@ -77,6 +80,25 @@ export interface DaskWorkersArgs {
      * A changed value restarts the workers. @default {}
      */
     secretEnv?: Record<string, pulumi.Input<string>>;
+    /** Nodes the workers run on (and `values.additional_worker_groups` too). @default {} */
+    placement?: PodPlacement;
+    /**
+     * A ServiceAccount the component creates in the namespace for the worker
+     * pods, with no Kubernetes API token mounted: what cloud identities (EKS
+     * Pod Identity, IRSA) are bound to. Not `default`, nor the chart's
+     * `dask-jupyter`.
+     * @default none: the namespace's `default` ServiceAccount
+     */
+    serviceAccountName?: string;
+    /**
+     * Most workers a voluntary disruption (node drain, node autoscaler
+     * consolidation) may remove at once: a PodDisruptionBudget
+     * `<fullname>-worker`, so each worker retires (`retireTimeoutSeconds`)
+     * and hands its results over before the next one goes. Autoscaler
+     * scale-downs are not limited by it.
+     * @default none: no PodDisruptionBudget
+     */
+    maxUnavailable?: number;
 }
 
 /** The Dask scheduler. */
@@ -85,6 +107,8 @@ export interface DaskSchedulerArgs {
     service?: ServiceExposure;
     /** Scheduler requests and limits, merged over the defaults. @default { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } } */
     resources?: ContainerResources;
+    /** Nodes the scheduler runs on. @default {} */
+    placement?: PodPlacement;
 }
 
 /** The bundled Jupyter notebook. */
@@ -108,6 +132,8 @@ export interface DaskJupyterArgs {
      * @default {}
      */
     secretEnv?: Record<string, pulumi.Input<string>>;
+    /** Nodes the notebook runs on. @default {} */
+    placement?: PodPlacement;
 }
 
 export interface DaskClusterArgs {
@@ -183,6 +209,10 @@ export class DaskCluster extends pulumi.ComponentResource {
     public readonly jupyterPassword: pulumi.Output<string | undefined>;
     /** The image tag running everywhere (use the same Dask version in clients). */
     public readonly imageTag: pulumi.Output<string>;
+    /** The workers' ServiceAccount (`workers.serviceAccountName`); undefined: the namespace's default. */
+    public readonly workerServiceAccountName: pulumi.Output<string | undefined>;
+    /** The notebook's ServiceAccount (the chart's, with its RBAC); undefined when Jupyter is disabled. */
+    public readonly jupyterServiceAccountName: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: DaskClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         throwIfInvalid("DaskCluster", name, validateDaskClusterArgs(args));
@@ -297,6 +327,7 @@ export class DaskCluster extends pulumi.ComponentResource {
         const workerSecretEnv = envSecret("worker", args.workers?.secretEnv);
         const jupyterSecretEnv = jupyterEnabled ? envSecret("jupyter", args.jupyter?.secretEnv) : undefined;
 
+        const serviceAccount = workerServiceAccount(name, args.workers?.serviceAccountName, namespaceOutput, this, namespace);
         const values = deepMerge(
             daskChartValues({
                 fullname,
@@ -315,6 +346,7 @@ export class DaskCluster extends pulumi.ComponentResource {
                     threads: args.workers?.threads ?? defaultThreads(workerResources),
                     env: args.workers?.env ?? {},
                     secretEnv: workerSecretEnv,
+                    serviceAccountName: args.workers?.serviceAccountName,
                 },
                 packages: args.packages ?? {},
                 jupyter: jupyterLogin && {
@@ -341,7 +373,7 @@ export class DaskCluster extends pulumi.ComponentResource {
                 values,
             },
             pulumi.mergeOptions(
-                { parent: this, dependsOn: namespace ? [namespace] : [] },
+                { parent: this, dependsOn: [...(namespace ? [namespace] : []), ...(serviceAccount ? [serviceAccount] : [])] },
                 {
                     transforms: [
                         daskObjectTransform({
@@ -353,6 +385,7 @@ export class DaskCluster extends pulumi.ComponentResource {
                                 jupyter: jupyterService.loadBalancerSourceRanges,
                             },
                             secretRevisions,
+                            placement: { scheduler: args.scheduler?.placement, workers: args.workers?.placement, jupyter: args.jupyter?.placement },
                             // Same namespace: the Service's short name, whatever the cluster domain.
                             retirement:
                                 retireTimeoutSeconds > 0
@@ -363,6 +396,10 @@ export class DaskCluster extends pulumi.ComponentResource {
                 },
             ),
         );
+
+        if (args.workers?.maxUnavailable !== undefined) {
+            workerDisruptionBudget(name, { fullname, namespace: namespaceOutput, maxUnavailable: args.workers.maxUnavailable }, this, namespace);
+        }
 
         const inCluster = (service: string, port: number, scheme: string) =>
             pulumi.interpolate`${scheme}://${service}.${namespaceOutput}.svc.cluster.local:${port}`;
@@ -400,6 +437,8 @@ export class DaskCluster extends pulumi.ComponentResource {
                 { parent: this, dependsOn: namespace ? [namespace] : [] },
             );
         this.workerAutoscalerName = autoscaler ? autoscaler.hpaName : pulumi.output<string | undefined>(undefined);
+        this.workerServiceAccountName = pulumi.output(args.workers?.serviceAccountName);
+        this.jupyterServiceAccountName = pulumi.output(jupyterEnabled ? JUPYTER_SERVICE_ACCOUNT : undefined);
         this.jupyterPassword = jupyterLogin ? pulumi.secret(jupyterLogin.password) : pulumi.output<string | undefined>(undefined);
         this.imageTag = pulumi.output(tag);
         this.registerOutputs({
@@ -411,6 +450,8 @@ export class DaskCluster extends pulumi.ComponentResource {
             workerAutoscalerName: this.workerAutoscalerName,
             jupyterPassword: this.jupyterPassword,
             imageTag: this.imageTag,
+            workerServiceAccountName: this.workerServiceAccountName,
+            jupyterServiceAccountName: this.jupyterServiceAccountName,
         });
     }
 }

@@ -9,10 +9,15 @@ import { parseCidr } from "../common/cidr";
 import { QUANTITY_TEXT, parseQuantity } from "../common/quantity";
 import { accepted, anyText, asText, chartValues, envMap, flag, group, listOf, matching, oneOf, wholeNumber } from "../common/settings";
 import { DNS_LABEL, DNS_LABEL_TEXT } from "../common/validation";
+
+/** A ServiceAccount name: a DNS-1123 subdomain. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_SUBDOMAIN_TEXT = "a DNS-1123 subdomain such as dask-worker (lowercase letters, digits, '-' and '.')";
 import { workerAutoscalingSettings } from "../scaling/WorkerAutoscaler";
 import { DEFAULT_DASK_IMAGE, DEFAULT_DASK_IMAGE_TAG, DEFAULT_NOTEBOOK_IMAGE } from "./daskImage";
 import type { ContainerResources } from "./daskValues";
 import { SERVICE_TYPES } from "./serviceEndpoint";
+import { podPlacementSettings } from "./podPlacement";
 
 /**
  * The dask chart this component is written and tested against (app version
@@ -88,6 +93,11 @@ export const daskWorkersSettings = z.strictObject({
     retireTimeoutSeconds: wholeNumber({ min: 0, max: 3600 }, { default: DASK_CLUSTER_DEFAULTS.retireTimeoutSeconds }),
     env: envMap({ default: {} }),
     secretEnv: envMap({ default: {} }),
+    placement: podPlacementSettings(),
+    serviceAccountName: matching(DNS_SUBDOMAIN, DNS_SUBDOMAIN_TEXT, {
+        defaultText: "none: the namespace's `default` ServiceAccount",
+    }),
+    maxUnavailable: wholeNumber({ min: 1 }, { defaultText: "none: no PodDisruptionBudget" }),
 });
 
 /** The `jupyter` group. */
@@ -99,6 +109,7 @@ export const daskJupyterSettings = z.strictObject({
     service: exposure,
     resources: resources(SIDE_RESOURCES),
     secretEnv: envMap({ default: {} }),
+    placement: podPlacementSettings(),
 });
 
 /** Every DaskCluster argument. */
@@ -129,6 +140,7 @@ export const daskClusterSettings = z.strictObject({
     scheduler: group({
         service: exposure,
         resources: resources(SIDE_RESOURCES),
+        placement: podPlacementSettings(),
     }),
     workers: daskWorkersSettings.optional(),
     packages: group({

@@ -1,7 +1,7 @@
 import type { DaskClusterArgs } from "./DaskCluster";
 import { checkChartSource } from "../common/chartSource";
 import { DEFAULT_DASK_IMAGE_TAG, entrypointsFor } from "./daskImage";
-import { ContainerResources, LOGIN_REVISION_ENV, PACKAGE_ENV, PASSWORD_HASH_ENV, SECRET_ENV_REVISION_ENV } from "./daskValues";
+import { ContainerResources, JUPYTER_SERVICE_ACCOUNT, LOGIN_REVISION_ENV, PACKAGE_ENV, PASSWORD_HASH_ENV, SECRET_ENV_REVISION_ENV } from "./daskValues";
 import { passwordProblem } from "./jupyterPassword";
 import { compareQuantities, isZeroQuantity } from "../common/quantity";
 import { ServiceExposure } from "./serviceEndpoint";
@@ -128,6 +128,14 @@ export function validateDaskClusterArgs(args: DaskClusterArgs): ArgIssue[] {
         if (workers.env?.[name] !== undefined) {
             issues.add(`workers.secretEnv.${name}`, SECRET, `is also set in {{workers.env.${name}}}: set it in one place`);
         }
+    }
+
+    if (workers.serviceAccountName === "default" || workers.serviceAccountName === JUPYTER_SERVICE_ACCOUNT) {
+        issues.add(
+            "workers.serviceAccountName",
+            workers.serviceAccountName,
+            "names a ServiceAccount that exists already (the namespace's own, or the chart's notebook one): choose another name",
+        );
     }
 
     const packages = args.packages ?? {};

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DaskEntrypoints } from "./daskImage";
 import { withoutServiceAwait } from "../common/annotations";
 import { addRetirement } from "./workerRetirement";
+import { PodPlacement, applyPlacement } from "./podPlacement";
 
 /** What the transform changes in the objects the dask chart renders. */
 export interface DaskObjectRewrite {
@@ -17,6 +18,8 @@ export interface DaskObjectRewrite {
     secretRevisions?: SecretRevision[];
     /** Workers retire through the scheduler before they stop (workerRetirement.ts); undefined: they just stop. */
     retirement?: { schedulerHttpAddress: string; timeoutSeconds: number };
+    /** Node selectors, tolerations and annotations per kind of pod (worker groups get the workers'). */
+    placement?: { scheduler?: PodPlacement; workers?: PodPlacement; jupyter?: PodPlacement };
 }
 
 /**
@@ -94,12 +97,17 @@ export function rewriteDaskObject(object: K8sObject, rewrite: DaskObjectRewrite)
         if (name !== scheduler && rewrite.retirement !== undefined) {
             addRetirement(copy, rewrite.retirement.schedulerHttpAddress, rewrite.retirement.timeoutSeconds);
         }
+        applyPlacement(copy, name === scheduler ? rewrite.placement?.scheduler : rewrite.placement?.workers);
         addSecretRevisions(copy, rewrite.secretRevisions ?? []);
         return copy;
     }
     if (object.kind === "Deployment") {
         const copy = structuredClone(object);
-        return addSecretRevisions(copy, rewrite.secretRevisions ?? []) ? copy : undefined;
+        const placed = name === jupyter && rewrite.placement?.jupyter !== undefined;
+        if (placed) {
+            applyPlacement(copy, rewrite.placement!.jupyter);
+        }
+        return addSecretRevisions(copy, rewrite.secretRevisions ?? []) || placed ? copy : undefined;
     }
     const awaitSkipped = withoutServiceAwait(object);
     if (awaitSkipped !== undefined) {

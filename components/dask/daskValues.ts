@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { jupyterPasswordConfig } from "./jupyterPassword";
 
+/** The notebook's ServiceAccount: the chart creates it (with RBAC to list pods) under this fixed name. */
+export const JUPYTER_SERVICE_ACCOUNT = "dask-jupyter";
+
 /** The port the notebook images serve on; the chart's Service targets it. */
 export const JUPYTER_PORT = 8888;
 
@@ -122,6 +125,8 @@ export interface DaskValuesInput {
         threads: number;
         env: Record<string, pulumi.Input<string>>;
         secretEnv?: SecretEnvRef;
+        /** ServiceAccount of the worker pods; unset: the namespace's default. */
+        serviceAccountName?: string;
     };
     packages: ExtraPackages;
     jupyter?: {
@@ -152,6 +157,7 @@ export function daskChartValues(input: DaskValuesInput): Record<string, unknown>
             resources: input.workers.resources,
             threads_per_worker: input.workers.threads,
             env: [...common, ...userEnv, ...secretEnv(input.workers.secretEnv)],
+            ...(input.workers.serviceAccountName !== undefined ? { serviceAccountName: input.workers.serviceAccountName } : {}),
         },
     };
     if (input.jupyter === undefined) {

@@ -325,7 +325,7 @@ describe("stack config: each bad setting fails with the file, key, value and wha
         [
             "a typo in a nested key",
             { dask: { workers: { replica: 2 } } },
-            "daskk8s:dask.workers.replica (set) is not a known setting (known here: replicas, resources, threads, retireTimeoutSeconds, env)",
+            "daskk8s:dask.workers.replica (set) is not a known setting (known here: replicas, resources, threads, retireTimeoutSeconds, env, placement, serviceAccountName, maxUnavailable)",
         ],
         [
             "a CPU target for the Dask-driven autoscaler",

@@ -686,7 +686,7 @@ function setting(kind: string, p: Path, value: unknown, expect: string | string[
 
 // --- The schema (config/stackConfig.ts), for wrong types and unknown keys.
 
-type Kind = "object" | "record" | "int" | "string" | "bool" | "enum" | "quantity" | "strings" | "stringMap";
+type Kind = "object" | "record" | "int" | "string" | "bool" | "enum" | "quantity" | "strings" | "stringMap" | "objects";
 
 const SERVICE: [string, Kind][] = [
     ["", "object"],
@@ -707,6 +707,12 @@ const CHART: [string, Kind][] = [
     [".repository", "string"],
     [".version", "string"],
     [".path", "string"],
+];
+const PLACEMENT: [string, Kind][] = [
+    ["", "object"],
+    [".nodeSelector", "stringMap"],
+    [".tolerations", "objects"],
+    [".annotations", "stringMap"],
 ];
 const under = (prefix: string, fields: [string, Kind][]): [string, Kind][] => fields.map(([p, k]) => [prefix + p, k]);
 
@@ -744,12 +750,16 @@ const FIELDS: [string, Kind][] = [
     ["dask.scheduler", "object"],
     ...under("dask.scheduler.service", SERVICE),
     ...under("dask.scheduler.resources", RESOURCES),
+    ...under("dask.scheduler.placement", PLACEMENT),
     ["dask.workers", "object"],
     ["dask.workers.replicas", "int"],
     ...under("dask.workers.resources", RESOURCES),
     ["dask.workers.threads", "int"],
     ["dask.workers.retireTimeoutSeconds", "int"],
     ["dask.workers.env", "stringMap"],
+    ...under("dask.workers.placement", PLACEMENT),
+    ["dask.workers.serviceAccountName", "string"],
+    ["dask.workers.maxUnavailable", "int"],
     ["dask.packages", "object"],
     ["dask.packages.pip", "strings"],
     ["dask.packages.conda", "strings"],
@@ -759,6 +769,7 @@ const FIELDS: [string, Kind][] = [
     ["dask.jupyter.enabled", "bool"],
     ...under("dask.jupyter.service", SERVICE),
     ...under("dask.jupyter.resources", RESOURCES),
+    ...under("dask.jupyter.placement", PLACEMENT),
     ["dask.values", "record"],
     ["jupyterPassword", "string"],
     ["secretEnv", "object"],
@@ -805,6 +816,7 @@ const WHOLE_NUMBERS: [string, number, number][] = [
     ["dask.workers.replicas", 0, MAX_INT32],
     ["dask.workers.threads", 1, MAX_INT32],
     ["dask.workers.retireTimeoutSeconds", 0, 3600],
+    ["dask.workers.maxUnavailable", 1, MAX_INT32],
     ["autoscaling.minReplicas", 0, MAX_INT32],
     ["autoscaling.maxReplicas", 1, MAX_INT32],
     ["autoscaling.targetCpuUtilization", 1, 100],
@@ -849,6 +861,7 @@ const WRONG: Record<Kind, fc.Arbitrary<unknown>> = {
     // Numbers are quantities too (`cpu: 2`).
     quantity: fc.oneof(fc.boolean(), fc.constant(null), fc.constant(["1"]), fc.constant({ cpu: "1" })),
     strings: fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.constant({ a: "b" })),
+    objects: fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.constant({ a: "b" })),
 };
 
 function wrongType(c: StackCase): fc.Arbitrary<Mutation> {
@@ -857,8 +870,8 @@ function wrongType(c: StackCase): fc.Arbitrary<Mutation> {
     return fc.constantFrom(...fields).chain(([p, kind]): fc.Arbitrary<Mutation> => {
         const at = dotted(p);
         const whole = WRONG[kind].map((v) => setting("wrong type", at, v));
-        if (kind === "strings") {
-            // An item that is not a string.
+        if (kind === "strings" || kind === "objects") {
+            // An item of the wrong kind.
             const items = (get(c, at) as unknown[] | undefined)?.length ?? 0;
             return fc.oneof(
                 whole,

@@ -356,6 +356,74 @@ describe("DaskCluster transforms of rendered objects", () => {
         assert.equal(plain.terminationGracePeriodSeconds, undefined);
     });
 
+    it("places each kind of pod: node selectors, tolerations and annotations, under what the chart rendered", async () => {
+        const spot = { key: "daskk8s.io/workers", operator: "Equal" as const, value: "true", effect: "NoSchedule" as const };
+        const { chart } = await deploy("placed", {
+            fullname: "pl",
+            scheduler: { placement: { nodeSelector: { "karpenter.sh/capacity-type": "on-demand" }, annotations: { "karpenter.sh/do-not-disrupt": "true" } } },
+            workers: { placement: { nodeSelector: { "karpenter.sh/nodepool": "dask-workers" }, tolerations: [spot] } },
+            jupyter: { placement: { nodeSelector: { "karpenter.sh/capacity-type": "on-demand" } } },
+        });
+        const scheduler = (await applyTransforms(chart, renderedScheduler("pl"))).spec.template;
+        assert.deepEqual(scheduler.spec.nodeSelector, { "karpenter.sh/capacity-type": "on-demand" });
+        assert.deepEqual(scheduler.metadata.annotations, { "karpenter.sh/do-not-disrupt": "true" });
+        assert.equal(scheduler.spec.tolerations, undefined);
+        for (const deployment of [renderedWorker("pl"), renderedWorker("pl", "highmem")]) {
+            const worker = (await applyTransforms(chart, deployment)).spec.template;
+            assert.deepEqual(worker.spec.nodeSelector, { "karpenter.sh/nodepool": "dask-workers" });
+            assert.deepEqual(worker.spec.tolerations, [spot]);
+            assert.equal(worker.metadata, undefined, "no annotations asked for");
+        }
+        const jupyter = (await applyTransforms(chart, renderedDeployment("pl-jupyter", []))).spec.template.spec;
+        assert.deepEqual(jupyter.nodeSelector, { "karpenter.sh/capacity-type": "on-demand" });
+
+        // A node selector from the chart values (the escape hatch) wins on its key; a toleration already there is not repeated.
+        const rendered = renderedWorker("pl") as any;
+        rendered.spec.template.spec.nodeSelector = { "karpenter.sh/nodepool": "gpu" };
+        rendered.spec.template.spec.tolerations = [spot];
+        const overridden = (await applyTransforms(chart, rendered)).spec.template.spec;
+        assert.deepEqual(overridden.nodeSelector, { "karpenter.sh/nodepool": "gpu" });
+        assert.deepEqual(overridden.tolerations, [spot]);
+
+        const plain = (await deploy("unplaced", { fullname: "up" })).chart;
+        const unplaced = (await applyTransforms(plain, renderedScheduler("up"))).spec.template;
+        assert.equal(unplaced.spec.nodeSelector, undefined);
+        assert.equal(unplaced.metadata, undefined);
+        assert.equal((await applyTransforms(plain, renderedDeployment("up-jupyter", []))).spec.template.spec.nodeSelector, undefined);
+    });
+
+    it("creates the workers' own ServiceAccount, without an API token, before the chart, and names it in the chart values", async () => {
+        const { cluster, chart } = await deploy("account", { fullname: "acc", workers: { serviceAccountName: "dask-worker" } });
+        const account = find(registered, "kubernetes:core/v1:ServiceAccount", "account-worker-account");
+        assert.deepEqual(account.inputs, {
+            apiVersion: "v1",
+            kind: "ServiceAccount",
+            metadata: { name: "dask-worker", namespace: "dask" },
+            automountServiceAccountToken: false,
+        });
+        assert.equal(chart.inputs.values.worker.serviceAccountName, "dask-worker");
+        assert.ok(
+            chart.dependencies.some((urn) => urn.endsWith("account-worker-account")),
+            "pods never start before their ServiceAccount exists",
+        );
+        assert.equal(await promiseOf(cluster.workerServiceAccountName), "dask-worker");
+        assert.equal(await promiseOf(cluster.jupyterServiceAccountName), "dask-jupyter");
+        const none = await deploy("no-account", { fullname: "noacc", jupyter: { enabled: false } });
+        assert.equal(none.chart.inputs.values.worker.serviceAccountName, undefined);
+        assert.equal(registered.filter((r) => r.name === "no-account-worker-account").length, 0);
+        assert.equal(await promiseOf(none.cluster.workerServiceAccountName), undefined);
+        assert.equal(await promiseOf(none.cluster.jupyterServiceAccountName), undefined);
+    });
+
+    it("limits voluntary worker disruptions with a PodDisruptionBudget on the chart's worker selector", async () => {
+        await deploy("budget", { fullname: "bud", workers: { maxUnavailable: 1 } });
+        const budget = find(registered, "kubernetes:policy/v1:PodDisruptionBudget", "budget-worker-budget");
+        assert.deepEqual(budget.inputs.metadata, { name: "bud-worker", namespace: "dask" });
+        assert.deepEqual(budget.inputs.spec, { maxUnavailable: 1, selector: { matchLabels: { app: "dask", release: "bud", component: "worker" } } });
+        await deploy("no-budget", { fullname: "nobud" });
+        assert.equal(registered.filter((r) => r.name === "no-budget-worker-budget").length, 0);
+    });
+
     it("follows an explicit entrypoints setting for tags without a version", async () => {
         const { chart } = await deploy("custom", { image: { tag: "nightly-abc123", entrypoints: "subcommand" } });
         assert.deepEqual((await applyTransforms(chart, renderedWorker("dask"))).spec.template.spec.containers[0].args.slice(0, 2), ["dask", "worker"]);
@@ -522,6 +590,32 @@ describe("DaskCluster argument errors (thrown before anything is registered)", (
             "workers.replicas (-1) must be a whole number from 0 to 2147483647 (the largest Kubernetes accepts)",
         ],
         ["empty tag", { image: { tag: "" } }, 'image.tag ("") must be a non-empty image tag'],
+        [
+            "the namespace's default ServiceAccount for the workers",
+            { workers: { serviceAccountName: "default" } },
+            'workers.serviceAccountName ("default") names a ServiceAccount that exists already',
+        ],
+        [
+            "a ServiceAccount name with capitals",
+            { workers: { serviceAccountName: "Dask" } },
+            'workers.serviceAccountName ("Dask") must be a DNS-1123 subdomain',
+        ],
+        ["a disruption budget of no worker", { workers: { maxUnavailable: 0 } }, "workers.maxUnavailable (0) must be a whole number from 1"],
+        [
+            "a node selector key with spaces",
+            { workers: { placement: { nodeSelector: { "capacity type": "spot" } } } },
+            'workers.placement.nodeSelector.capacity type ("capacity type") must be a label key',
+        ],
+        [
+            "a toleration with a value and operator Exists",
+            { scheduler: { placement: { tolerations: [{ key: "a", operator: "Exists", value: "b" }] } } },
+            'scheduler.placement.tolerations[0] ({"key":"a","operator":"Exists","value":"b"}) must not set value with operator Exists',
+        ],
+        [
+            "an unknown toleration effect",
+            { jupyter: { placement: { tolerations: [{ key: "a", effect: "NoRun" as any }] } } },
+            'jupyter.placement.tolerations[0].effect ("NoRun") must be one of "NoSchedule", "PreferNoSchedule", "NoExecute"',
+        ],
         ["latest tag", { image: { tag: "latest" } }, 'image.tag ("latest") must be a pinned version'],
         ["tag without version", { image: { tag: "nightly" } }, "set image.entrypoints"],
         [
