@@ -4,7 +4,9 @@ import {
     defaultJupyterPassword,
     hpaTargetsWithoutCpuRequests,
     openLoadBalancer,
+    schedulerOnSpot,
     unpinnedDaskImages,
+    wildcardBucketAccess,
     workerResourcesMissing,
 } from "./rules";
 
@@ -63,6 +65,22 @@ new PolicyPack("daskk8s-guardrails", {
                 if (args.type === "kubernetes:apps/v1:Deployment") {
                     report(reportViolation, workerResourcesMissing(args.props));
                 }
+            },
+        },
+        {
+            name: "no-scheduler-on-spot",
+            description: "The Dask scheduler and the notebook run on on-demand nodes, never where Spot capacity can take them away.",
+            validateResource: (args, reportViolation) => {
+                if (args.type === "kubernetes:apps/v1:Deployment") {
+                    report(reportViolation, schedulerOnSpot(args.props));
+                }
+            },
+        },
+        {
+            name: "no-wildcard-bucket-access",
+            description: "IAM grants S3 access bucket by bucket: no S3 action on * or on a bucket pattern, no account-wide S3 managed policies.",
+            validateResource: (args, reportViolation) => {
+                report(reportViolation, wildcardBucketAccess(args.type, args.props));
             },
         },
     ],

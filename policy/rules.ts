@@ -183,3 +183,95 @@ export function autoscaledWorkersWithoutRetirement(resources: Seen[]): Violation
                   ];
         });
 }
+
+/** Node labels that put a pod on Spot capacity (Karpenter and Auto Mode; managed node groups). */
+const SPOT_LABELS: Record<string, string> = { "karpenter.sh/capacity-type": "spot", "eks.amazonaws.com/capacityType": "SPOT" };
+/** The taint of this project's Spot-capable worker pool (components/cluster/nodePools.ts). */
+const WORKER_POOL_TAINT = "daskk8s.io/workers";
+
+/**
+ * The Dask scheduler and the notebook never run where Spot capacity may
+ * take their node back: the scheduler holds every result and task state of
+ * the cluster, the notebook the users' sessions; neither can hand them over.
+ */
+export function schedulerOnSpot(props: Record<string, any>): string | undefined {
+    const labels = props.spec?.template?.metadata?.labels ?? {};
+    if (labels.app !== "dask" || (labels.component !== "scheduler" && labels.component !== "jupyter")) {
+        return undefined;
+    }
+    const pod = props.spec?.template?.spec ?? {};
+    const reasons: string[] = [];
+    for (const [key, value] of Object.entries(pod.nodeSelector ?? {})) {
+        if (SPOT_LABELS[key] === value) {
+            reasons.push(`nodeSelector ${key}=${value}`);
+        }
+    }
+    const terms = pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+    for (const term of terms) {
+        for (const expr of term.matchExpressions ?? []) {
+            if (SPOT_LABELS[expr.key] !== undefined && expr.operator === "In" && (expr.values ?? []).includes(SPOT_LABELS[expr.key])) {
+                reasons.push(`node affinity ${expr.key} In [${expr.values.join(", ")}]`);
+            }
+        }
+    }
+    if ((pod.tolerations ?? []).some((t: any) => t.key === WORKER_POOL_TAINT || (t.key === undefined && t.operator === "Exists"))) {
+        reasons.push(`a toleration of the worker pool's taint ${WORKER_POOL_TAINT}`);
+    }
+    if (reasons.length === 0) {
+        return undefined;
+    }
+    const what = labels.component === "scheduler" ? "Dask scheduler (all task state and results)" : "notebook (the users' sessions)";
+    return (
+        `Deployment ${props.metadata?.name} lets the ${what} run on Spot capacity (${reasons.join("; ")}): AWS may take the node back ` +
+        "at two minutes' notice and nothing can move it. Leave daskk8s:dask.scheduler.placement / daskk8s:dask.jupyter.placement to the defaults (on-demand nodes)."
+    );
+}
+
+const IAM_POLICY_TYPES = ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"];
+/** AWS managed policies that reach every bucket of the account. */
+const ALL_BUCKET_POLICIES = /:policy\/(AmazonS3FullAccess|AmazonS3ReadOnlyAccess)$/;
+
+const listOf = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
+
+/**
+ * S3 access is granted bucket by bucket: no IAM policy allows an S3 action
+ * on `*` or on a bucket pattern, and no role gets the managed policies that
+ * reach every bucket of the account.
+ */
+export function wildcardBucketAccess(type: string, props: Record<string, any>): string | undefined {
+    if (type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && ALL_BUCKET_POLICIES.test(String(props.policyArn ?? ""))) {
+        return (
+            `Role ${props.role} gets ${props.policyArn}, which reaches every S3 bucket of the account. ` +
+            "Grant the buckets the Dask pods need one by one (daskk8s:eks.s3Access), through their ServiceAccounts, never the nodes' role."
+        );
+    }
+    if (!IAM_POLICY_TYPES.includes(type) || typeof props.policy !== "string") {
+        return undefined;
+    }
+    let document: { Statement?: unknown };
+    try {
+        document = JSON.parse(props.policy);
+    } catch {
+        return undefined; // not known yet, or not JSON: IAM rejects it anyway
+    }
+    const statements = (Array.isArray(document.Statement) ? document.Statement : [document.Statement]) as any[];
+    const wide = statements.flatMap((st) => {
+        if (st?.Effect !== "Allow") {
+            return [];
+        }
+        const s3Actions = listOf(st.Action).filter((a) => a === "*" || a.toLowerCase().startsWith("s3:"));
+        if (s3Actions.length === 0) {
+            return [];
+        }
+        return listOf(st.Resource)
+            .filter((r) => r === "*" || /^arn:[^:]+:s3:::[^/]*[*?]/.test(r))
+            .map((r) => `${s3Actions.join(", ")} on ${r}`);
+    });
+    if (wide.length === 0) {
+        return undefined;
+    }
+    return (
+        `IAM policy ${props.name ?? props.role ?? ""} allows ${wide.join("; ")}: that reaches buckets nobody listed. ` +
+        "Name each bucket (daskk8s:eks.s3Access takes a bucket and an optional key prefix)."
+    );
+}

@@ -7,7 +7,9 @@ import {
     defaultJupyterPassword,
     hpaTargetsWithoutCpuRequests,
     openLoadBalancer,
+    schedulerOnSpot,
     unpinnedDaskImages,
+    wildcardBucketAccess,
     workerResourcesMissing,
 } from "../policy/rules";
 
@@ -171,5 +173,97 @@ describe("policy: autoscaled-workers-retire", () => {
                 /scaled by (HPA|ScaledObject) dask-worker, but its workers stop without retiring.*daskk8s:dask\.workers\.retireTimeoutSeconds above 0/,
             );
         }
+    });
+});
+
+describe("policy: no-scheduler-on-spot", () => {
+    const deployment = (component: string, pod: object) => ({
+        metadata: { name: `dask-${component}` },
+        spec: { template: { metadata: { labels: { app: "dask", component } }, spec: pod } },
+    });
+    it("passes the scheduler and notebook on the on-demand pool, and workers on Spot", () => {
+        const core = { nodeSelector: { "karpenter.sh/nodepool": "dask-core" } };
+        assert.equal(schedulerOnSpot(deployment("scheduler", core)), undefined);
+        assert.equal(schedulerOnSpot(deployment("jupyter", { nodeSelector: { "karpenter.sh/capacity-type": "on-demand" } })), undefined);
+        const spotWorker = {
+            nodeSelector: { "karpenter.sh/capacity-type": "spot" },
+            tolerations: [{ key: "daskk8s.io/workers", operator: "Equal", value: "true" }],
+        };
+        assert.equal(schedulerOnSpot(deployment("worker", spotWorker)), undefined);
+        assert.equal(
+            schedulerOnSpot({ metadata: { name: "other" }, spec: { template: { metadata: { labels: { app: "web" } }, spec: spotWorker } } }),
+            undefined,
+        );
+    });
+    it("fails a scheduler or notebook a Spot node may take, whichever way it gets there", () => {
+        const bySelector = schedulerOnSpot(deployment("scheduler", { nodeSelector: { "karpenter.sh/capacity-type": "spot" } }));
+        assert.match(
+            bySelector!,
+            /Deployment dask-scheduler lets the Dask scheduler .* run on Spot capacity \(nodeSelector karpenter.sh\/capacity-type=spot\)/,
+        );
+        assert.match(bySelector!, /daskk8s:dask.scheduler.placement/);
+        assert.match(schedulerOnSpot(deployment("jupyter", { nodeSelector: { "eks.amazonaws.com/capacityType": "SPOT" } }))!, /notebook/);
+        const affinity = {
+            affinity: {
+                nodeAffinity: {
+                    requiredDuringSchedulingIgnoredDuringExecution: {
+                        nodeSelectorTerms: [{ matchExpressions: [{ key: "karpenter.sh/capacity-type", operator: "In", values: ["spot", "on-demand"] }] }],
+                    },
+                },
+            },
+        };
+        assert.match(schedulerOnSpot(deployment("scheduler", affinity))!, /node affinity karpenter.sh\/capacity-type In \[spot, on-demand\]/);
+        assert.match(schedulerOnSpot(deployment("scheduler", { tolerations: [{ key: "daskk8s.io/workers", operator: "Exists" }] }))!, /worker pool's taint/);
+        assert.match(schedulerOnSpot(deployment("scheduler", { tolerations: [{ operator: "Exists" }] }))!, /worker pool's taint/);
+    });
+});
+
+describe("policy: no-wildcard-bucket-access", () => {
+    const policy = (statements: object[]) => ({ name: "dask-s3", policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }) });
+    it("passes grants that name their buckets, and non-S3 statements on *", () => {
+        const named = policy([
+            { Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::raw-data/*" },
+            { Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::raw-data", "arn:aws:s3:::results"] },
+            { Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" },
+            { Effect: "Deny", Action: "s3:*", Resource: "*" },
+        ]);
+        assert.equal(wildcardBucketAccess("aws:iam/rolePolicy:RolePolicy", named), undefined);
+        assert.equal(
+            wildcardBucketAccess("aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: "r", policyArn: "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy" }),
+            undefined,
+        );
+        assert.equal(wildcardBucketAccess("kubernetes:core/v1:ConfigMap", named), undefined);
+    });
+    it("fails S3 actions on *, on bucket patterns, and the account-wide S3 managed policies", () => {
+        assert.match(
+            wildcardBucketAccess("aws:iam/rolePolicy:RolePolicy", policy([{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }]))!,
+            /IAM policy dask-s3 allows s3:GetObject on \*: that reaches buckets nobody listed/,
+        );
+        assert.match(
+            wildcardBucketAccess("aws:iam/policy:Policy", policy([{ Effect: "Allow", Action: ["s3:*"], Resource: ["arn:aws:s3:::data-*/*"] }]))!,
+            /s3:\* on arn:aws:s3:::data-\*\/\*/,
+        );
+        assert.match(
+            wildcardBucketAccess("aws:iam/rolePolicy:RolePolicy", policy([{ Effect: "Allow", Action: "*", Resource: "arn:aws:s3:::*" }]))!,
+            /\* on arn:aws:s3:::\*/,
+        );
+        assert.match(
+            wildcardBucketAccess("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {
+                role: "nodes",
+                policyArn: "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+            })!,
+            /Role nodes gets arn:aws:iam::aws:policy\/AmazonS3ReadOnlyAccess, which reaches every S3 bucket/,
+        );
+    });
+    it("passes the policies this project creates: the S3 access role's and Karpenter's", async () => {
+        const { s3AccessPolicy } = await import("../components/cluster/S3Access");
+        const { karpenterControllerPolicy } = await import("../components/cluster/karpenter");
+        const s3 = s3AccessPolicy("aws", [
+            { bucket: "raw", prefix: "a/" },
+            { bucket: "out", access: "read-write" },
+        ]);
+        assert.equal(wildcardBucketAccess("aws:iam/rolePolicy:RolePolicy", { policy: s3 }), undefined);
+        const karpenter = karpenterControllerPolicy("arn:aws:eks:us-west-2:1:cluster/c", "c", "arn:aws:sqs:us-west-2:1:q", "arn:aws:iam::1:role/n");
+        assert.equal(wildcardBucketAccess("aws:iam/rolePolicy:RolePolicy", { policy: karpenter }), undefined);
     });
 });

@@ -52,20 +52,84 @@ describe("stack config: the committed stacks", () => {
         assert.deepEqual(s.keda, { mode: "chart" });
     });
 
-    it("dev: EKS with 1-4 nodes, LoadBalancers with source ranges, KEDA, Dask-driven autoscaling 1-3", () => {
+    it("dev: EKS Auto Mode with Spot workers, LoadBalancers with source ranges, the metrics-server add-on, KEDA, Dask-driven autoscaling 1-3", () => {
         const s = loadStackConfig({ project: "daskk8s", stack: "dev", values: stackFileConfig("dev"), env });
         assert.equal(s.target.kind, "eks");
         assert.deepEqual(s.target.args, {
             kubernetesVersion: "1.34",
-            instanceTypes: ["t3.xlarge"],
-            minNodes: 1,
-            desiredNodes: 2,
-            maxNodes: 4,
-            nodeDiskSizeGb: 50,
+            nodeAutoscaling: "auto-mode",
+            workerCapacity: "spot",
+            nodeLimits: { workers: { cpu: 64, memoryGiB: 256 }, core: { cpu: 16, memoryGiB: 64 } },
         });
         assert.deepEqual(s.dask.scheduler?.service, { type: "LoadBalancer", loadBalancerSourceRanges: ["203.0.113.0/24"] });
         assert.deepEqual(s.dask.workers?.autoscaling, { minReplicas: 1, maxReplicas: 3 });
         assert.deepEqual(s.keda, { mode: "chart" });
+        assert.deepEqual(s.metricsServer, { mode: "existing" }, "the EKS add-on serves the metrics API");
+        assert.equal(s.s3Access, undefined, "no AWS access unless asked for");
+        // The Dask pods on the pools: scheduler and notebook on-demand and never disrupted, workers on theirs, one at a time.
+        const core = { nodeSelector: { "karpenter.sh/nodepool": "dask-core" }, annotations: { "karpenter.sh/do-not-disrupt": "true" } };
+        assert.deepEqual(s.dask.scheduler?.placement, core);
+        assert.deepEqual(s.dask.jupyter?.placement, core);
+        assert.deepEqual(s.dask.workers?.placement, {
+            nodeSelector: { "karpenter.sh/nodepool": "dask-workers" },
+            tolerations: [{ key: "daskk8s.io/workers", value: "true", effect: "NoSchedule", operator: "Equal" }],
+        });
+        assert.equal(s.dask.workers?.maxUnavailable, 1);
+        assert.equal(s.dask.workers?.serviceAccountName, undefined);
+    });
+
+    it("EKS: placement set in the stack wins key by key, tolerations add up; a fixed node group places nothing", () => {
+        const dev = stackFileConfig("dev");
+        const own = { nodeSelector: { "karpenter.sh/nodepool": "gpu-workers" }, tolerations: [{ key: "nvidia.com/gpu", operator: "Exists" }] };
+        const s = loadStackConfig({
+            project: "daskk8s",
+            stack: "dev",
+            values: { ...dev, "daskk8s:dask": JSON.stringify({ ...JSON.parse(dev["daskk8s:dask"]), workers: { placement: own, maxUnavailable: 2 } }) },
+            env,
+        });
+        assert.deepEqual(s.dask.workers?.placement?.nodeSelector, { "karpenter.sh/nodepool": "gpu-workers" });
+        assert.deepEqual(
+            s.dask.workers?.placement?.tolerations?.map((t) => t.key),
+            ["daskk8s.io/workers", "nvidia.com/gpu"],
+        );
+        assert.equal(s.dask.workers?.maxUnavailable, 2);
+        const fixed = loadStackConfig({
+            project: "daskk8s",
+            stack: "dev",
+            values: { ...dev, "daskk8s:eks": JSON.stringify({ nodeAutoscaling: "none" }) },
+            env,
+        });
+        assert.equal(fixed.dask.scheduler?.placement, undefined);
+        assert.equal(fixed.dask.workers?.placement, undefined);
+        assert.equal(fixed.dask.workers?.maxUnavailable, undefined);
+    });
+
+    it("EKS with s3Access: the workers get their own ServiceAccount, bound with the notebook's to the buckets", () => {
+        const dev = stackFileConfig("dev");
+        const buckets = [
+            { bucket: "input", access: "read" },
+            { bucket: "results", access: "read-write", prefix: "dev/" },
+        ];
+        const values = { ...dev, "daskk8s:eks": JSON.stringify({ s3Access: buckets }) };
+        const s = loadStackConfig({ project: "daskk8s", stack: "dev", values, env });
+        assert.equal(s.dask.workers?.serviceAccountName, "dask-worker");
+        assert.deepEqual(s.s3Access, { namespace: "dask", serviceAccounts: ["dask-worker", "dask-jupyter"], buckets });
+        const noNotebook = { ...values, "daskk8s:dask": JSON.stringify({ namespace: "analytics", fullname: "big", jupyter: { enabled: false } }) };
+        assert.deepEqual(loadStackConfig({ project: "daskk8s", stack: "dev", values: noNotebook, env }).s3Access, {
+            namespace: "analytics",
+            serviceAccounts: ["big-worker"],
+            buckets,
+        });
+    });
+
+    it("EKS: refuses a metrics-server chart next to the metrics-server add-on, and deploys it with the add-on off", () => {
+        const dev = stackFileConfig("dev");
+        assert.throws(
+            () => loadStackConfig({ project: "daskk8s", stack: "dev", values: { ...dev, "daskk8s:metricsServer": '{"mode":"chart"}' }, env }),
+            /daskk8s:metricsServer\.mode \("chart"\) would deploy a second metrics server next to the EKS add-on/,
+        );
+        const off = { ...dev, "daskk8s:metricsServer": '{"mode":"chart"}', "daskk8s:eks": '{"metricsServerAddon":false}' };
+        assert.deepEqual(loadStackConfig({ project: "daskk8s", stack: "dev", values: off, env }).metricsServer, { mode: "chart" });
     });
 
     it("deploys KEDA with its defaults for the Dask-driven autoscaler, none for the CPU one, and as configured when set", () => {
@@ -431,7 +495,7 @@ describe("stack config: each bad setting fails with the file, key, value and wha
     });
 
     it("EKS node counts out of order", () => {
-        const values = { ...stackFileConfig("dev"), "daskk8s:eks": JSON.stringify({ minNodes: 3, desiredNodes: 2 }) };
+        const values = { ...stackFileConfig("dev"), "daskk8s:eks": JSON.stringify({ nodeAutoscaling: "none", minNodes: 3, desiredNodes: 2 }) };
         assert.throws(
             () => loadStackConfig({ project: "daskk8s", stack: "dev", values, env }),
             /daskk8s:eks\.minNodes \(3\) must not exceed daskk8s:eks\.desiredNodes \(2\)/,
