@@ -194,11 +194,35 @@ describe("the program under Pulumi.dev.yaml", () => {
     let outputs: Program;
     before(async () => ({ registered, outputs } = await runProgram("dev", stackFileConfig("dev"))));
 
-    it("creates an EKS cluster with 1-4 t3.xlarge nodes and uses its provider", () => {
-        const nodes = find(registered, "eks:index:ManagedNodeGroup", "cluster-nodes");
-        assert.deepEqual(nodes.inputs.scalingConfig, { minSize: 1, desiredSize: 2, maxSize: 4 });
-        assert.deepEqual(nodes.inputs.instanceTypes, ["t3.xlarge"]);
+    it("creates an EKS Auto Mode cluster with Dask's node pools and uses its provider", async () => {
+        assert.equal(find(registered, "eks:index:Cluster", "cluster-cluster").inputs.autoMode.enabled, true);
+        assert.equal(registered.filter((r) => r.type === "eks:index:ManagedNodeGroup").length, 0);
+        const workers = find(registered, "kubernetes:karpenter.sh/v1:NodePool", "cluster-dask-workers");
+        assert.deepEqual(workers.inputs.spec.template.spec.requirements[0].values, ["spot"]);
+        assert.deepEqual(workers.inputs.spec.limits, { cpu: "64", memory: "256Gi" });
         assert.match(find(registered, "kubernetes:helm.sh/v4:Chart", "dask-chart").provider ?? "", /::cluster-provider::/);
+        assert.equal((await promiseOf(outputs.cluster!)).nodeAutoscaling, "auto-mode");
+    });
+
+    it("places the rendered Dask pods on the pools: scheduler and notebook on-demand and undisrupted, workers on Spot one at a time", async () => {
+        const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "dask-chart");
+        const deployment = (name: string) => ({
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name },
+            spec: { template: { metadata: { labels: { app: "dask" } }, spec: { containers: [{ name, args: [] }] } } },
+        });
+        const scheduler = (await applyTransforms(chart, deployment("dask-scheduler"))).spec.template;
+        assert.deepEqual(scheduler.spec.nodeSelector, { "karpenter.sh/nodepool": "dask-core" });
+        assert.equal(scheduler.metadata.annotations["karpenter.sh/do-not-disrupt"], "true");
+        const jupyter = (await applyTransforms(chart, deployment("dask-jupyter"))).spec.template;
+        assert.deepEqual(jupyter.spec.nodeSelector, { "karpenter.sh/nodepool": "dask-core" });
+        const worker = (await applyTransforms(chart, deployment("dask-worker"))).spec.template.spec;
+        assert.deepEqual(worker.nodeSelector, { "karpenter.sh/nodepool": "dask-workers" });
+        assert.deepEqual(worker.tolerations, [{ key: "daskk8s.io/workers", value: "true", effect: "NoSchedule", operator: "Equal" }]);
+        assert.equal(find(registered, "kubernetes:policy/v1:PodDisruptionBudget", "dask-worker-budget").inputs.spec.maxUnavailable, 1);
+        assert.equal(find(registered, "aws:eks/addon:Addon", "cluster-metrics-server").inputs.addonName, "metrics-server");
+        assert.equal(registered.filter((r) => r.name === "metrics-server-chart").length, 0, "the add-on is the metrics server");
     });
 
     it("puts scheduler and Jupyter behind LoadBalancers limited to the configured ranges", async () => {
@@ -208,13 +232,36 @@ describe("the program under Pulumi.dev.yaml", () => {
         assert.deepEqual(service.spec.loadBalancerSourceRanges, ["203.0.113.0/24"]);
     });
 
-    it("verifies kubelet TLS (no insecure flag on EKS) and exports a secret kubeconfig", async () => {
-        assert.deepEqual(find(registered, "kubernetes:helm.sh/v4:Chart", "metrics-server-chart").inputs.values.args, []);
+    it("exports a secret kubeconfig and the cluster's identity", async () => {
         assert.equal(await pulumi.isSecret(outputs.kubeconfig!), true);
         const cluster = await promiseOf(outputs.cluster!);
         assert.equal(cluster.type, "eks");
         assert.equal(cluster.name, "dask-eks-1234");
         assert.match(cluster.oidcProviderArn, /oidc-provider/);
+    });
+});
+
+describe("the program on EKS with S3 access", () => {
+    it("binds the workers' own ServiceAccount and the notebook's to the buckets before any Dask pod starts", async () => {
+        const config = { ...stackFileConfig("dev"), "daskk8s:eks": JSON.stringify({ s3Access: [{ bucket: "raw-data" }] }) };
+        const { registered, outputs } = await runProgram("dev-s3", config);
+        const associations = registered.filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+        assert.deepEqual(
+            associations.map((a) => [a.inputs.namespace, a.inputs.serviceAccount]),
+            [
+                ["dask", "dask-worker"],
+                ["dask", "dask-jupyter"],
+            ],
+        );
+        const chart = find(registered, "kubernetes:helm.sh/v4:Chart", "dask-chart");
+        assert.equal(chart.inputs.values.worker.serviceAccountName, "dask-worker");
+        for (const link of ["s3-access-buckets", "s3-access-dask-worker", "s3-access-dask-jupyter"]) {
+            assert.ok(
+                chart.dependencies.some((urn) => urn.endsWith(`::${link}`)),
+                `the chart, so every Dask pod, waits for ${link}: ${chart.dependencies.join(", ")}`,
+            );
+        }
+        assert.equal((await promiseOf(outputs.cluster!)).s3AccessRoleArn, "arn:aws:iam::123456789012:role/s3-access-role");
     });
 });
 

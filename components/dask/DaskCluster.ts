@@ -373,8 +373,10 @@ export class DaskCluster extends pulumi.ComponentResource {
                 values,
             },
             pulumi.mergeOptions(
-                { parent: this, dependsOn: [...(namespace ? [namespace] : []), ...(serviceAccount ? [serviceAccount] : [])] },
                 {
+                    parent: this,
+                    dependsOn: [...(namespace ? [namespace] : []), ...(serviceAccount ? [serviceAccount] : [])],
+                    // The caller's dependsOn is added below: children do not inherit it, and the pods are what must wait.
                     transforms: [
                         daskObjectTransform({
                             fullname,
@@ -394,6 +396,7 @@ export class DaskCluster extends pulumi.ComponentResource {
                         }),
                     ],
                 },
+                { dependsOn: opts?.dependsOn },
             ),
         );
 
