@@ -39,6 +39,7 @@ export const ARG_INTERFACES: [string, z.ZodType][] = [
     ["KubeconfigTargetArgs", kubeconfigTargetSettings],
     ["EksTargetArgs", eksTargetSettings],
     ["EksNetworkArgs", eksTargetSettings.shape.network],
+    ["EksNodeLimits", eksTargetSettings.shape.nodeLimits],
 ];
 
 export interface DocumentedProperty {

@@ -316,6 +316,9 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
     const eksAddon = target.kind === "eks" && (target.args.metricsServerAddon ?? EKS_TARGET_DEFAULTS.metricsServerAddon);
     // With the EKS add-on there is a metrics server already: a second one would take its APIService over.
     const metricsServer = eksAddon ? { mode: "existing" as const, ...config.metricsServer } : (config.metricsServer ?? {});
+    // Settings that only the chart reads, or mode chart itself, beside the add-on.
+    const chartBesideAddon =
+        eksAddon && config.metricsServer?.mode !== "existing" ? Object.keys(config.metricsServer ?? {}).sort((a) => (a === "mode" ? -1 : 0)) : [];
     // As set (like the metrics server: turning autoscaling off leaves it be), else only where the autoscaler needs it.
     const keda = config.keda ?? (usesKeda(config) ? {} : undefined);
     // Each component's own checks, on the args it will get (with the secrets still plain, to check them).
@@ -328,17 +331,21 @@ export function loadStackConfig(raw: RawStackConfig): StackSettings {
         ...validateDaskClusterArgs(
             (target.kind === "eks" ? (d: DaskClusterArgs) => onEks(d, target.args) : (d: DaskClusterArgs) => d)(daskArgs(config, plain)),
         ).map((i) => configLine(i, raw.project, daskConfigPath)),
-        ...validateMetricsServerArgs(metricsServer).map((i) => configLine(i, raw.project, (p) => `metricsServer.${p}`)),
+        // Beside the add-on, the settings are checked as the chart's they are.
+        ...validateMetricsServerArgs(chartBesideAddon.length > 0 ? { mode: "chart", ...config.metricsServer } : metricsServer).map((i) =>
+            configLine(i, raw.project, (p) => `metricsServer.${p}`),
+        ),
         ...(config.keda !== undefined ? validateKedaArgs(config.keda) : []).map((i) => configLine(i, raw.project, (p) => `keda.${p}`)),
         // A disabled block is checked too: turning it back on must not meet a bad value.
         ...(config.autoscaling?.enabled === false ? validateWorkerAutoscalingArgs(withoutEnabled(config.autoscaling)) : []).map((i) =>
             configLine(i, raw.project, (p) => `autoscaling.${p}`),
         ),
     ];
-    if (eksAddon && config.metricsServer?.mode === "chart") {
+    if (chartBesideAddon.length > 0) {
         problems.push(
-            `${raw.project}:metricsServer.mode ("chart") would deploy a second metrics server next to the EKS add-on ` +
-                `(${raw.project}:eks.metricsServerAddon is on): drop the setting, or turn the add-on off`,
+            `${raw.project}:metricsServer.${chartBesideAddon[0]} (${show(config.metricsServer![chartBesideAddon[0] as keyof typeof config.metricsServer])}) ` +
+                `would deploy a second metrics server next to the EKS add-on (${raw.project}:eks.metricsServerAddon is on): ` +
+                "drop the metricsServer settings, or turn the add-on off",
         );
     }
     if (config.target === "eks" && raw.values["aws:region"] === undefined) {

@@ -47,7 +47,11 @@ function providerOutputs(type: string, name: string, inputs: Record<string, any>
                 oidcProviderUrl: "oidc.eks.us-west-2.amazonaws.com/id/ABC",
             };
         case "aws:sqs/queue:Queue":
-            return { name: `${name}-q1`, arn: `arn:aws:sqs:us-west-2:123456789012:${name}-q1`, url: `https://sqs.us-west-2.amazonaws.com/123456789012/${name}-q1` };
+            return {
+                name: `${name}-q1`,
+                arn: `arn:aws:sqs:us-west-2:123456789012:${name}-q1`,
+                url: `https://sqs.us-west-2.amazonaws.com/123456789012/${name}-q1`,
+            };
         case "aws:cloudwatch/eventRule:EventRule":
             return { name: `${name}-r1` };
         case "aws:iam/role:Role":

@@ -47,7 +47,10 @@ describe("S3Access", () => {
                 roleArn: "arn:aws:iam::123456789012:role/s3-role",
                 tags: { team: "data" },
             });
-            assert.ok(association.dependencies.some((urn) => urn.endsWith("::s3-buckets")), "credentials work from the first pod on");
+            assert.ok(
+                association.dependencies.some((urn) => urn.endsWith("::s3-buckets")),
+                "credentials work from the first pod on",
+            );
         }
         assert.equal(registered.filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && r.name.startsWith("s3")).length, 0);
         assert.equal(await promiseOf(access.roleArn), "arn:aws:iam::123456789012:role/s3-role");

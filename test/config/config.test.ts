@@ -128,6 +128,10 @@ describe("stack config: the committed stacks", () => {
             () => loadStackConfig({ project: "daskk8s", stack: "dev", values: { ...dev, "daskk8s:metricsServer": '{"mode":"chart"}' }, env }),
             /daskk8s:metricsServer\.mode \("chart"\) would deploy a second metrics server next to the EKS add-on/,
         );
+        assert.throws(
+            () => loadStackConfig({ project: "daskk8s", stack: "dev", values: { ...dev, "daskk8s:metricsServer": '{"kubeletInsecureTls":true}' }, env }),
+            /daskk8s:metricsServer\.kubeletInsecureTls \(true\) would deploy a second metrics server next to the EKS add-on[^\n]*\n?$/,
+        );
         const off = { ...dev, "daskk8s:metricsServer": '{"mode":"chart"}', "daskk8s:eks": '{"metricsServerAddon":false}' };
         assert.deepEqual(loadStackConfig({ project: "daskk8s", stack: "dev", values: off, env }).metricsServer, { mode: "chart" });
     });

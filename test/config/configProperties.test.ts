@@ -462,17 +462,58 @@ const nodeCounts = fc.record({ hasMin: fc.boolean(), hasDesired: fc.boolean(), h
     ),
 );
 
+const nodeLimit = fc.record({ cpu: count(1, 100000), memoryGiB: count(1, 1000000) }, { requiredKeys: [] });
+const bucketGrant = fc.record(
+    {
+        bucket: matching(/^[a-z0-9][a-z0-9.-]{1,10}[a-z0-9]$/),
+        access: fc.constantFrom("read", "read-write"),
+        prefix: matching(/^[a-z0-9][a-z0-9/._-]{0,10}$/),
+    },
+    { requiredKeys: ["bucket"] },
+);
+
+/**
+ * The node autoscaler and what goes with it (eksTargetSettings.ts): the
+ * managed node group's settings only with one (karpenter: two nodes at
+ * least), Spot and node limits only with node autoscaling.
+ */
+const nodeSetup = fc.constantFrom(undefined, "auto-mode", "karpenter", "none").chain((nodeAutoscaling) => {
+    const autoscaled = nodeAutoscaling !== "none";
+    const nodeGroup =
+        nodeAutoscaling === "karpenter" || nodeAutoscaling === "none"
+            ? fc.tuple(
+                  nodeCounts.filter((c) => nodeAutoscaling !== "karpenter" || ((c as { desiredNodes?: number }).desiredNodes ?? 2) >= 2),
+                  fc.record(
+                      { instanceTypes: fc.array(matching(INSTANCE_TYPE), { minLength: 1, maxLength: 3 }), nodeDiskSizeGb: count(20, 16384) },
+                      { requiredKeys: [] },
+                  ),
+              )
+            : fc.constant([{}, {}] as const);
+    return fc
+        .tuple(
+            nodeGroup,
+            fc.record(
+                {
+                    workerCapacity: autoscaled ? fc.constantFrom("spot", "on-demand") : fc.constant("on-demand"),
+                    nodeLimits: autoscaled ? fc.record({ workers: nodeLimit, core: nodeLimit }, { requiredKeys: [] }) : fc.constant(undefined),
+                },
+                { requiredKeys: [] },
+            ),
+        )
+        .map(([[counts, group], rest]) => compact({ nodeAutoscaling, ...counts, ...group, ...rest }));
+});
+
 const eks = fc
     .tuple(
-        nodeCounts,
+        nodeSetup,
         fc.record(
             {
                 kubernetesVersion: matching(KUBERNETES_VERSION),
-                instanceTypes: fc.array(matching(INSTANCE_TYPE), { minLength: 1, maxLength: 3 }),
-                nodeDiskSizeGb: count(20, 16384),
                 apiAccessCidrs: fc.array(cidrV4(), { maxLength: 3 }),
                 tags: fc.dictionary(fc.string({ maxLength: 10 }), fc.string(), { maxKeys: 3 }),
                 adoptExisting: fc.boolean(),
+                s3Access: fc.uniqueArray(bucketGrant, { maxLength: 3, selector: (g) => `${g.bucket}/${g.prefix ?? ""}` }),
+                metricsServerAddon: fc.boolean(),
             },
             { requiredKeys: [] },
         ),
@@ -539,39 +580,63 @@ const validCase: fc.Arbitrary<StackCase> = fc
         // Secure settings of the AWS providers (`aws:secretKey`), which are theirs to read.
         otherSecure: fc.subarray(OTHER_KEYS),
     })
-    .map(({ target, dask, metricsServer, keda, autoscaling: scaling, jupyterPassword, secretEnv: secrets, other, fromEnv, secretEnvWhole, otherSecure }) => {
-        let autoscaling: Settings | undefined = scaling;
-        let secretEnv: Settings | undefined = secrets;
-        // Worker replicas only with the autoscaler off.
-        if (dask?.workers?.replicas !== undefined && autoscaling?.enabled !== false) {
-            autoscaling = { ...autoscaling, enabled: false };
-        }
-        // A Jupyter password and secret Jupyter variables only with Jupyter on.
-        if (dask?.jupyter?.enabled === false) {
-            jupyterPassword = undefined;
-            secretEnv = nonEmpty({ ...secretEnv, jupyter: undefined });
-        }
-        // A variable is set either in dask.workers.env or secretEnv.workers.
-        const plainEnv = dask?.workers?.env ?? {};
-        if (secretEnv?.workers !== undefined) {
-            secretEnv = { ...secretEnv, workers: Object.fromEntries(Object.entries(secretEnv.workers).filter(([name]) => !(name in plainEnv))) };
-        }
-        const settings = compact({ ...target.settings, dask, metricsServer, keda, autoscaling, jupyterPassword, secretEnv });
-        const allOther = { ...other, ...target.other };
-        // The stack file: secrets encrypted, everything else plain; keys from an environment in neither list.
-        const stackFile: StackFileValues = { secure: [], plain: [] };
-        for (const [k, value] of [...Object.entries(settings).map(([k, v]): [string, unknown] => [`${PROJECT}:${k}`, v]), ...Object.entries(allOther)]) {
-            if (fromEnv.includes(k)) {
-                continue;
+    .map(
+        ({
+            target: generatedTarget,
+            dask,
+            metricsServer,
+            keda,
+            autoscaling: scaling,
+            jupyterPassword,
+            secretEnv: secrets,
+            other,
+            fromEnv,
+            secretEnvWhole,
+            otherSecure,
+        }) => {
+            let target = generatedTarget;
+            let autoscaling: Settings | undefined = scaling;
+            let secretEnv: Settings | undefined = secrets;
+            // Worker replicas only with the autoscaler off.
+            if (dask?.workers?.replicas !== undefined && autoscaling?.enabled !== false) {
+                autoscaling = { ...autoscaling, enabled: false };
             }
-            if (k === `${PROJECT}:jupyterPassword` || (k === `${PROJECT}:secretEnv` && secretEnvWhole) || otherSecure.includes(k)) {
-                stackFile.secure.push(k);
-            } else {
-                (k === `${PROJECT}:secretEnv` ? stackFile.secure : stackFile.plain).push(...leaves(value, k));
+            // A Jupyter password and secret Jupyter variables only with Jupyter on.
+            if (dask?.jupyter?.enabled === false) {
+                jupyterPassword = undefined;
+                secretEnv = nonEmpty({ ...secretEnv, jupyter: undefined });
             }
-        }
-        return { settings, other: allOther, stackFile, fromEnv };
-    });
+            // A variable is set either in dask.workers.env or secretEnv.workers.
+            const plainEnv = dask?.workers?.env ?? {};
+            if (secretEnv?.workers !== undefined) {
+                secretEnv = { ...secretEnv, workers: Object.fromEntries(Object.entries(secretEnv.workers).filter(([name]) => !(name in plainEnv))) };
+            }
+            // On EKS, the metrics-server chart (or its settings) only with the add-on off (two would fight over the metrics API).
+            if (
+                target.settings.target === "eks" &&
+                metricsServer !== undefined &&
+                metricsServer.mode !== "existing" &&
+                target.settings.eks?.metricsServerAddon !== false
+            ) {
+                target = { ...target, settings: { ...target.settings, eks: { ...target.settings.eks, metricsServerAddon: false } } };
+            }
+            const settings = compact({ ...target.settings, dask, metricsServer, keda, autoscaling, jupyterPassword, secretEnv });
+            const allOther = { ...other, ...target.other };
+            // The stack file: secrets encrypted, everything else plain; keys from an environment in neither list.
+            const stackFile: StackFileValues = { secure: [], plain: [] };
+            for (const [k, value] of [...Object.entries(settings).map(([k, v]): [string, unknown] => [`${PROJECT}:${k}`, v]), ...Object.entries(allOther)]) {
+                if (fromEnv.includes(k)) {
+                    continue;
+                }
+                if (k === `${PROJECT}:jupyterPassword` || (k === `${PROJECT}:secretEnv` && secretEnvWhole) || otherSecure.includes(k)) {
+                    stackFile.secure.push(k);
+                } else {
+                    (k === `${PROJECT}:secretEnv` ? stackFile.secure : stackFile.plain).push(...leaves(value, k));
+                }
+            }
+            return { settings, other: allOther, stackFile, fromEnv };
+        },
+    );
 
 // ---------------------------------------------------------------------------
 // Single mutations.
@@ -724,6 +789,18 @@ const FIELDS: [string, Kind][] = [
     ["kubeconfig.adoptExisting", "bool"],
     ["eks", "object"],
     ["eks.kubernetesVersion", "string"],
+    ["eks.nodeAutoscaling", "enum"],
+    ["eks.workerCapacity", "enum"],
+    ["eks.nodeLimits", "object"],
+    ["eks.nodeLimits.workers", "object"],
+    ["eks.nodeLimits.workers.cpu", "int"],
+    ["eks.nodeLimits.workers.memoryGiB", "int"],
+    ["eks.nodeLimits.core", "object"],
+    ["eks.nodeLimits.core.cpu", "int"],
+    ["eks.nodeLimits.core.memoryGiB", "int"],
+    ["eks.s3Access", "objects"],
+    ["eks.metricsServerAddon", "bool"],
+    ...under("eks.karpenterChart", CHART),
     ["eks.instanceTypes", "strings"],
     ["eks.minNodes", "int"],
     ["eks.desiredNodes", "int"],
@@ -803,6 +880,8 @@ const FIELDS: [string, Kind][] = [
 
 const ENUMS: Record<string, string[]> = {
     target: ["eks", "minikube", "existing"],
+    "eks.nodeAutoscaling": ["auto-mode", "karpenter", "none"],
+    "eks.workerCapacity": ["spot", "on-demand"],
     "dask.image.entrypoints": ["auto", "legacy", "subcommand"],
     "dask.scheduler.service.type": ["ClusterIP", "NodePort", "LoadBalancer"],
     "dask.jupyter.service.type": ["ClusterIP", "NodePort", "LoadBalancer"],
@@ -828,6 +907,10 @@ const WHOLE_NUMBERS: [string, number, number][] = [
     ["eks.desiredNodes", 0, MAX_INT32],
     ["eks.maxNodes", 1, MAX_INT32],
     ["eks.nodeDiskSizeGb", 20, 16384],
+    ["eks.nodeLimits.workers.cpu", 1, 100000],
+    ["eks.nodeLimits.workers.memoryGiB", 1, 1000000],
+    ["eks.nodeLimits.core.cpu", 1, 100000],
+    ["eks.nodeLimits.core.memoryGiB", 1, 1000000],
 ];
 
 /** Settings that only apply to (and are only checked for) one kind of target. */
@@ -885,7 +968,11 @@ function wrongType(c: StackCase): fc.Arbitrary<Mutation> {
             return fc.oneof(
                 whole,
                 fc
-                    .tuple(matching(ENV_NAME), fc.oneof(fc.constant(null), fc.constant([]), fc.constant({ a: "b" })))
+                    // Label maps (placement) take label keys; the others, variable names.
+                    .tuple(
+                        matching(p.includes(".placement.") ? /^[a-z][a-z0-9]{0,8}$/ : ENV_NAME),
+                        fc.oneof(fc.constant(null), fc.constant([]), fc.constant({ a: "b" })),
+                    )
                     .map(([name, v]) => setting("wrong entry type", [...at, name], v)),
             );
         }
