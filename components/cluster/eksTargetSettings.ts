@@ -93,6 +93,8 @@ export interface EksTargetArgs extends AdoptionArgs {
     /**
      * S3 buckets the workers and the notebook may use, through EKS Pod
      * Identity: an IAM role for their ServiceAccounts, nothing on the nodes.
+     * Each item: `bucket` (a bucket name, no wildcards), `access` (`read`, the
+     * default, or `read-write`), `prefix` (only keys under it, e.g. `raw/`).
      * @default [] (no AWS access)
      */
     s3Access?: BucketAccess[];
