@@ -192,7 +192,7 @@ function stackProblems(config: StackShape, project: string): string[] {
 
 /**
  * What the EKS target changes in the Dask args: on autoscaled nodes, the
- * scheduler and notebook on the on-demand pool (never disrupted), the
+ * scheduler and notebook on the on-demand pool (never consolidated away), the
  * workers on theirs and evicted one at a time; with S3 access, the workers'
  * own ServiceAccount. What the stack sets itself wins.
  */

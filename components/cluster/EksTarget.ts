@@ -7,9 +7,12 @@ import { throwIfInvalid } from "../common/validation";
 import { adoptionTransforms, patchForce } from "./adoption";
 import { DEFAULT_EKS_VERSION, EKS_TARGET_DEFAULTS as D, EksTargetArgs, validateEksTargetArgs } from "./eksTargetSettings";
 import { KARPENTER_NODE_CLASS, karpenter } from "./karpenter";
-import { NodeAutoscaling, nodePoolSpecs } from "./nodePools";
+import { NodeAutoscaling, SUBNET_ROLE_TAGS, internetFacing, nodePoolSpecs } from "./nodePools";
 
 export { DEFAULT_EKS_VERSION, EksNetworkArgs, EksTargetArgs } from "./eksTargetSettings";
+
+/** Availability zones of a new VPC: one public and one private subnet in each. */
+const VPC_ZONES = 2;
 
 /** The managed node group (nodeAutoscaling `none`, or the nodes Karpenter itself runs on). */
 function managedNodeGroup(
@@ -82,18 +85,35 @@ export class EksTarget extends pulumi.ComponentResource {
         super("daskk8s:index:EksTarget", name, {}, opts);
         const tags = args.tags ?? {};
 
-        const network =
-            args.network ??
+        const newVpc =
+            args.network === undefined &&
             new awsx.ec2.Vpc(
                 `${name}-vpc`,
                 {
                     cidrBlock: args.vpcCidr ?? D.vpcCidr,
-                    numberOfAvailabilityZones: 2,
+                    numberOfAvailabilityZones: VPC_ZONES,
                     natGateways: { strategy: awsx.ec2.NatGatewayStrategy.Single },
                     tags,
                 },
                 { parent: this },
             );
+        const network = args.network ?? (newVpc as awsx.ec2.Vpc);
+        if (newVpc) {
+            // Which subnets AWS load balancing puts public and internal load balancers in
+            // (given subnets are the network owner's to tag: docs/configuration.md).
+            for (const [role, ids] of [
+                ["public", newVpc.publicSubnetIds],
+                ["private", newVpc.privateSubnetIds],
+            ] as const) {
+                for (let i = 0; i < VPC_ZONES; i++) {
+                    new aws.ec2.Tag(
+                        `${name}-${role}-subnet-${i}`,
+                        { resourceId: ids.apply((list) => list[i]), key: SUBNET_ROLE_TAGS[role], value: "1" },
+                        { parent: this },
+                    );
+                }
+            }
+        }
 
         const autoscaling = args.nodeAutoscaling ?? D.nodeAutoscaling;
         const autoMode = autoscaling === "auto-mode";
@@ -176,7 +196,17 @@ export class EksTarget extends pulumi.ComponentResource {
         this.nodeAutoscaling = pulumi.output(autoscaling);
         this.oidcProviderArn = cluster.oidcProviderArn;
         this.oidcProviderUrl = cluster.oidcProviderUrl;
-        this.transforms = adoptionTransforms(args);
+        this.transforms = [
+            ...adoptionTransforms(args),
+            ...(autoMode
+                ? [
+                      ((t) => {
+                          const props = internetFacing(t.type, t.props as Parameters<typeof internetFacing>[1]);
+                          return props === undefined ? undefined : { props, opts: t.opts };
+                      }) as pulumi.ResourceTransform,
+                  ]
+                : []),
+        ];
         this.registerOutputs({
             kubeconfig: this.kubeconfig,
             clusterName: this.clusterName,

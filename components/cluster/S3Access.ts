@@ -38,8 +38,10 @@ export function s3AccessPolicy(partition: string, buckets: BucketAccess[]): stri
         const actions = S3_ACTIONS[grant.access ?? "read"];
         const bucketArn = `arn:${partition}:s3:::${grant.bucket}`;
         const listing = grant.prefix === undefined ? {} : { Condition: { StringLike: { "s3:prefix": [`${grant.prefix}*`] } } };
+        // Only listing carries the requested prefix (`s3:prefix`); the other bucket actions would be denied under that condition.
         return [
-            { Sid: `Bucket${i}`, Effect: "Allow", Action: [...actions.bucket], Resource: bucketArn, ...listing },
+            { Sid: `List${i}`, Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketArn, ...listing },
+            { Sid: `Bucket${i}`, Effect: "Allow", Action: actions.bucket.filter((a) => a !== "s3:ListBucket"), Resource: bucketArn },
             { Sid: `Objects${i}`, Effect: "Allow", Action: [...actions.objects], Resource: `${bucketArn}/${grant.prefix ?? ""}*` },
         ];
     });

@@ -45,7 +45,7 @@ export interface BucketAccess {
     bucket: string;
     /** `read` (get and list) or `read-write` (also put and delete). @default "read" */
     access?: "read" | "read-write";
-    /** Only keys under this prefix, e.g. `raw/`. @default the whole bucket */
+    /** Only keys under this prefix, which ends in `/`, e.g. `raw/`. @default the whole bucket */
     prefix?: string;
 }
 
@@ -61,9 +61,9 @@ export interface EksNodeLimits {
 export interface EksNetworkArgs {
     /** VPC id. */
     vpcId: pulumi.Input<string>;
-    /** Public subnets (for internet-facing load balancers), at least two AZs. */
+    /** Public subnets (for internet-facing load balancers), at least two AZs, tagged `kubernetes.io/role/elb=1`. */
     publicSubnetIds: pulumi.Input<string>[];
-    /** Private subnets for the nodes, at least two AZs. */
+    /** Private subnets for the nodes, at least two AZs, tagged `kubernetes.io/role/internal-elb=1`. */
     privateSubnetIds: pulumi.Input<string>[];
 }
 
@@ -144,8 +144,11 @@ function ipv4Cidr(text: string, prefix = { min: 0, max: 32 }): boolean {
  * granted bucket by bucket.
  */
 export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-/** A key prefix: no wildcard (it would widen the grant), no leading slash. */
-export const KEY_PREFIX = /^[^/*?][^*?]*$/;
+/**
+ * A key prefix: a "directory", ending in `/` (`raw` would also grant
+ * `raw-secret/`), no wildcard (it would widen the grant), no leading slash.
+ */
+export const KEY_PREFIX = /^[^/*?][^*?]*\/$/;
 
 const nodeLimit = (defaults: Required<NodeLimit>) =>
     group(
@@ -169,7 +172,7 @@ export const eksTargetSettings = z.strictObject({
             z.strictObject({
                 bucket: z.string().regex(BUCKET_NAME, { error: "must be an S3 bucket name such as my-data (no wildcards, no ARN)" }),
                 access: z.enum(["read", "read-write"]).optional(),
-                prefix: z.string().regex(KEY_PREFIX, { error: "must be a key prefix such as raw/ (no wildcards, no leading /)" }).optional(),
+                prefix: z.string().regex(KEY_PREFIX, { error: "must be a key prefix ending in / such as raw/ (no wildcards, no leading /)" }).optional(),
             }),
         )
         .optional()

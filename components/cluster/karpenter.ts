@@ -58,6 +58,14 @@ export function karpenterControllerPolicy(clusterArn: string, clusterName: strin
     const ec2 = (resource: string) => `arn:${partition}:ec2:${region}:*:${resource}`;
     const owned = { [`aws:RequestTag/kubernetes.io/cluster/${clusterName}`]: "owned", "aws:RequestTag/eks:eks-cluster-name": clusterName };
     const ownedResource = { [`aws:ResourceTag/kubernetes.io/cluster/${clusterName}`]: "owned" };
+    const profiles = `arn:${partition}:iam::${account}:instance-profile/*`;
+    const profileTags = (kind: "Request" | "Resource") => ({
+        [`aws:${kind}Tag/kubernetes.io/cluster/${clusterName}`]: "owned",
+        [`aws:${kind}Tag/eks:eks-cluster-name`]: clusterName,
+        [`aws:${kind}Tag/topology.kubernetes.io/region`]: region,
+    });
+    const requestProfileTags = profileTags("Request");
+    const resourceProfileTags = profileTags("Resource");
     const launched = ["fleet/*", "instance/*", "volume/*", "network-interface/*", "launch-template/*", "spot-instances-request/*"].map(ec2);
     const statements = [
         {
@@ -143,27 +151,33 @@ export function karpenterControllerPolicy(clusterArn: string, clusterName: strin
             Condition: { StringEquals: { "iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } },
         },
         {
-            Sid: "ManageOwnInstanceProfiles",
+            // The profile does not exist yet: only the tags of the request can be checked.
+            Sid: "CreateOwnInstanceProfiles",
             Effect: "Allow",
-            Action: [
-                "iam:CreateInstanceProfile",
-                "iam:TagInstanceProfile",
-                "iam:AddRoleToInstanceProfile",
-                "iam:RemoveRoleFromInstanceProfile",
-                "iam:DeleteInstanceProfile",
-            ],
-            Resource: `arn:${partition}:iam::${account}:instance-profile/*`,
+            Action: "iam:CreateInstanceProfile",
+            Resource: profiles,
+            Condition: { StringEquals: { ...requestProfileTags }, StringLike: { "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" } },
+        },
+        {
+            Sid: "TagOwnInstanceProfiles",
+            Effect: "Allow",
+            Action: "iam:TagInstanceProfile",
+            Resource: profiles,
             Condition: {
-                StringEquals: { [`aws:ResourceTag/kubernetes.io/cluster/${clusterName}`]: "owned", "aws:ResourceTag/topology.kubernetes.io/region": region },
-                StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*" },
+                StringEquals: { ...resourceProfileTags, ...requestProfileTags },
+                StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*", "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" },
             },
         },
         {
-            Sid: "ReadInstanceProfiles",
+            Sid: "ManageOwnInstanceProfiles",
             Effect: "Allow",
-            Action: ["iam:GetInstanceProfile", "iam:ListInstanceProfiles"],
-            Resource: `arn:${partition}:iam::${account}:instance-profile/*`,
+            Action: ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
+            Resource: profiles,
+            Condition: { StringEquals: resourceProfileTags, StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*" } },
         },
+        { Sid: "ReadInstanceProfile", Effect: "Allow", Action: "iam:GetInstanceProfile", Resource: profiles },
+        // Listing takes no resource ARN.
+        { Sid: "ListInstanceProfiles", Effect: "Allow", Action: "iam:ListInstanceProfiles", Resource: "*" },
         { Sid: "FindApiServer", Effect: "Allow", Action: "eks:DescribeCluster", Resource: clusterArn },
     ];
     return JSON.stringify({ Version: "2012-10-17", Statement: statements });

@@ -126,3 +126,27 @@ export function daskPlacementFor(autoscaling: NodeAutoscaling): { scheduler: Pod
         workers: { nodeSelector: { [NODE_POOL_LABEL]: WORKER_POOL }, tolerations: [toleration] },
     };
 }
+
+/**
+ * The annotation that makes the AWS load balancer of a `LoadBalancer`
+ * Service internet-facing. Auto Mode's built-in load balancing makes
+ * internal ones unless told otherwise; who may reach them is still
+ * `loadBalancerSourceRanges` (required by DaskCluster).
+ */
+export const LOAD_BALANCER_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme";
+
+/**
+ * Subnet tags AWS load balancing reads to tell public subnets (internet-facing
+ * load balancers) from private ones (internal).
+ */
+export const SUBNET_ROLE_TAGS = { public: "kubernetes.io/role/elb", private: "kubernetes.io/role/internal-elb" } as const;
+
+type ServiceProps = { spec?: { type?: string }; metadata?: { annotations?: Record<string, unknown> } };
+
+/** A `LoadBalancer` Service's props with an internet-facing scheme, unless it names one; undefined for anything else. */
+export function internetFacing(type: string, props: ServiceProps): ServiceProps | undefined {
+    if (type !== "kubernetes:core/v1:Service" || props.spec?.type !== "LoadBalancer" || props.metadata?.annotations?.[LOAD_BALANCER_SCHEME] !== undefined) {
+        return undefined;
+    }
+    return { ...props, metadata: { ...props.metadata, annotations: { ...props.metadata?.annotations, [LOAD_BALANCER_SCHEME]: "internet-facing" } } };
+}

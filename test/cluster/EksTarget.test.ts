@@ -75,6 +75,28 @@ describe("EksTarget", () => {
         assert.ok(workers.provider?.includes("eks-provider"), "on the new cluster");
         assert.ok(workers.dependencies.some((urn) => urn.endsWith("eks-cluster")));
 
+        // Load balancers: the new VPC's subnets say which are public, and LoadBalancer Services ask for an internet-facing one.
+        const subnetTags = registered.filter((r) => r.type === "aws:ec2/tag:Tag" && r.name.startsWith("eks-"));
+        assert.deepEqual(subnetTags.map((t) => [t.name, t.inputs.resourceId, t.inputs.key, t.inputs.value]).sort(), [
+            ["eks-private-subnet-0", "subnet-priv-a", "kubernetes.io/role/internal-elb", "1"],
+            ["eks-private-subnet-1", "subnet-priv-b", "kubernetes.io/role/internal-elb", "1"],
+            ["eks-public-subnet-0", "subnet-pub-a", "kubernetes.io/role/elb", "1"],
+            ["eks-public-subnet-1", "subnet-pub-b", "kubernetes.io/role/elb", "1"],
+        ]);
+        const transform = (props: object) =>
+            target.transforms.reduce<any>(
+                (p, t) => (t({ type: "kubernetes:core/v1:Service", name: "s", props: p, opts: {}, custom: true } as any) as any)?.props ?? p,
+                props,
+            );
+        const scheme = "service.beta.kubernetes.io/aws-load-balancer-scheme";
+        assert.equal(transform({ metadata: { name: "dask-scheduler" }, spec: { type: "LoadBalancer" } }).metadata.annotations[scheme], "internet-facing");
+        assert.equal(
+            transform({ metadata: { name: "x", annotations: { [scheme]: "internal" } }, spec: { type: "LoadBalancer" } }).metadata.annotations[scheme],
+            "internal",
+            "a scheme the Service names is kept",
+        );
+        assert.equal(transform({ metadata: { name: "x" }, spec: { type: "ClusterIP" } }).metadata.annotations, undefined);
+
         const provider = find(registered, "pulumi:providers:kubernetes", "eks-provider");
         assert.match(secretInput(provider.inputs.kubeconfig), /eks-token/);
         assert.equal(await pulumi.isSecret(target.kubeconfig), true);
@@ -95,7 +117,7 @@ describe("EksTarget", () => {
     });
 
     it("with nodeAutoscaling none: one fixed managed node group, as before, and the pod identity agent", async () => {
-        new EksTarget("eks-fixed", { nodeAutoscaling: "none", instanceTypes: ["m5.xlarge"], minNodes: 1, desiredNodes: 2, maxNodes: 4 });
+        const fixed = new EksTarget("eks-fixed", { nodeAutoscaling: "none", instanceTypes: ["m5.xlarge"], minNodes: 1, desiredNodes: 2, maxNodes: 4 });
         await settle();
         const cluster = find(registered, "eks:index:Cluster", "eks-fixed-cluster");
         assert.equal(cluster.inputs.autoMode, undefined);
@@ -125,6 +147,7 @@ describe("EksTarget", () => {
             "after the nodes",
         );
         assert.equal(registered.filter((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool" && r.name.startsWith("eks-fixed-")).length, 0);
+        assert.deepEqual(fixed.transforms, [], "the cluster's own load balancing: internet-facing by default");
     });
 
     it("with nodeAutoscaling karpenter: the controller's role through Pod Identity, its interruption queue, its nodes' role, chart and node class", async () => {
@@ -180,11 +203,26 @@ describe("EksTarget", () => {
         const statement = (sid: string) => policy.Statement.find((st: { Sid: string }) => st.Sid === sid);
         assert.deepEqual(
             policy.Statement.filter((st: { Resource: unknown }) => st.Resource === "*").map((st: { Sid: string }) => st.Sid),
-            ["ReadEc2InRegion", "ReadPrices"],
+            ["ReadEc2InRegion", "ReadPrices", "ListInstanceProfiles"],
             "only calls that take no resource ARN are unscoped",
         );
         assert.deepEqual(statement("ReadEc2InRegion").Condition, { StringEquals: { "aws:RequestedRegion": "us-west-2" } });
         assert.deepEqual(statement("DeleteOwnInstances").Condition.StringEquals, { "aws:ResourceTag/kubernetes.io/cluster/dask-eks-1234": "owned" });
+        // Creating a profile can only be checked against the request's tags (it does not exist yet).
+        assert.deepEqual(statement("CreateOwnInstanceProfiles").Condition, {
+            StringEquals: {
+                "aws:RequestTag/kubernetes.io/cluster/dask-eks-1234": "owned",
+                "aws:RequestTag/eks:eks-cluster-name": "dask-eks-1234",
+                "aws:RequestTag/topology.kubernetes.io/region": "us-west-2",
+            },
+            StringLike: { "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" },
+        });
+        assert.deepEqual(statement("ManageOwnInstanceProfiles").Action, [
+            "iam:AddRoleToInstanceProfile",
+            "iam:RemoveRoleFromInstanceProfile",
+            "iam:DeleteInstanceProfile",
+        ]);
+        assert.equal(statement("ManageOwnInstanceProfiles").Condition.StringEquals["aws:ResourceTag/kubernetes.io/cluster/dask-eks-1234"], "owned");
         assert.equal(statement("PassNodeRole").Resource, "arn:aws:iam::123456789012:role/kp-karpenter-node-role");
         assert.equal(statement("ReadInterruptionQueue").Resource, "arn:aws:sqs:us-west-2:123456789012:kp-karpenter-queue-q1");
         assert.equal(statement("FindApiServer").Resource, "arn:aws:eks:us-west-2:123456789012:cluster/dask-eks-1234");
@@ -223,7 +261,7 @@ describe("EksTarget", () => {
             tags: { team: "data" },
         });
         assert.ok(
-            nodeClass.dependencies.some((urn) => urn.endsWith("::kp-karpenter")),
+            nodeClass.dependencies.some((urn) => urn.endsWith("kubernetes:helm.sh/v4:Chart::kp-karpenter")),
             "after the chart brought its CRDs",
         );
         for (const pool of ["kp-dask-core", "kp-dask-workers"]) {
@@ -248,6 +286,7 @@ describe("EksTarget", () => {
         new EksTarget("eks-byo", { nodeAutoscaling: "none", network: { vpcId: "vpc-9", publicSubnetIds: ["p1", "p2"], privateSubnetIds: ["q1", "q2"] } });
         await settle();
         assert.equal(registered.filter((r) => r.name === "eks-byo-vpc").length, 0);
+        assert.equal(registered.filter((r) => r.type === "aws:ec2/tag:Tag" && r.name.startsWith("eks-byo-")).length, 0, "given subnets are not ours to tag");
         const cluster = find(registered, "eks:index:Cluster", "eks-byo-cluster");
         assert.equal(cluster.inputs.vpcId, "vpc-9");
         assert.deepEqual(find(registered, "eks:index:ManagedNodeGroup", "eks-byo-nodes").inputs.subnetIds, ["q1", "q2"]);
@@ -293,7 +332,16 @@ describe("EksTarget", () => {
             's3Access[0].bucket ("data-*") must be an S3 bucket name such as my-data (no wildcards, no ARN)',
         ],
         ["a bucket ARN", { s3Access: [{ bucket: "arn:aws:s3:::data" }] }, 's3Access[0].bucket ("arn:aws:s3:::data") must be an S3 bucket name'],
-        ["a wildcard prefix", { s3Access: [{ bucket: "data", prefix: "raw/*" }] }, 's3Access[0].prefix ("raw/*") must be a key prefix such as raw/'],
+        [
+            "a wildcard prefix",
+            { s3Access: [{ bucket: "data", prefix: "raw/*" }] },
+            's3Access[0].prefix ("raw/*") must be a key prefix ending in / such as raw/',
+        ],
+        [
+            "a prefix that is no directory",
+            { s3Access: [{ bucket: "data", prefix: "raw" }] },
+            's3Access[0].prefix ("raw") must be a key prefix ending in / such as raw/',
+        ],
         [
             "an unknown access level",
             { s3Access: [{ bucket: "data", access: "admin" as any }] },

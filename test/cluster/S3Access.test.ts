@@ -22,15 +22,18 @@ describe("S3Access", () => {
         ]);
         const policy = JSON.parse(find(registered, "aws:iam/rolePolicy:RolePolicy", "s3-buckets").inputs.policy);
         assert.deepEqual(policy.Statement, [
-            { Sid: "Bucket0", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: "arn:aws:s3:::raw-data" },
+            { Sid: "List0", Effect: "Allow", Action: ["s3:ListBucket"], Resource: "arn:aws:s3:::raw-data" },
+            { Sid: "Bucket0", Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: "arn:aws:s3:::raw-data" },
             { Sid: "Objects0", Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::raw-data/*" },
             {
-                Sid: "Bucket1",
+                Sid: "List1",
                 Effect: "Allow",
-                Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+                Action: ["s3:ListBucket"],
                 Resource: "arn:aws:s3:::results",
                 Condition: { StringLike: { "s3:prefix": ["team-a/*"] } },
             },
+            // Not under the prefix condition: these requests carry no prefix, and would be denied.
+            { Sid: "Bucket1", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], Resource: "arn:aws:s3:::results" },
             {
                 Sid: "Objects1",
                 Effect: "Allow",

@@ -467,7 +467,7 @@ const bucketGrant = fc.record(
     {
         bucket: matching(/^[a-z0-9][a-z0-9.-]{1,10}[a-z0-9]$/),
         access: fc.constantFrom("read", "read-write"),
-        prefix: matching(/^[a-z0-9][a-z0-9/._-]{0,10}$/),
+        prefix: matching(/^[a-z0-9][a-z0-9/._-]{0,10}\/$/),
     },
     { requiredKeys: ["bucket"] },
 );
