@@ -183,12 +183,16 @@ describe("minikube stack on a live control plane", { timeout: 40 * 60_000 }, () 
 
     it("blocks, through the policy pack, what the values escape hatch lets past the program's checks", async () => {
         const bad = structuredClone(config);
-        bad["daskk8s:dask"].values = { scheduler: { serviceType: "LoadBalancer" }, worker: { image: { tag: "latest" } } };
+        bad["daskk8s:dask"].values = {
+            scheduler: { serviceType: "LoadBalancer", nodeSelector: { "karpenter.sh/capacity-type": "spot" } },
+            worker: { image: { tag: "latest" } },
+        };
         const badStack = await stackWithConfig(STACK, bad);
         try {
             await assert.rejects(badStack.preview({ ...observe(STACK), policyPacks: [POLICY_PACK] }), (err: Error) => {
                 assert.match(err.message, /\[mandatory\]\s+no-open-load-balancer[\s\S]*exposes the Dask scheduler \(port 8786\)/);
                 assert.match(err.message, /\[mandatory\]\s+pinned-dask-images[\s\S]*runs ghcr\.io\/dask\/dask:latest/);
+                assert.match(err.message, /\[mandatory\]\s+no-scheduler-on-spot[\s\S]*lets the Dask scheduler[\s\S]*run on Spot capacity/);
                 return true;
             });
         } finally {
