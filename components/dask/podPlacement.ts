@@ -6,16 +6,33 @@
 import { z } from "zod";
 import { group, wholeNumber } from "../common/settings";
 
+/** How a toleration matches a taint. */
+export const TolerationOperator = {
+    /** Key and value match. */
+    Equal: "Equal",
+    /** The key is enough. */
+    Exists: "Exists",
+} as const;
+export type TolerationOperator = (typeof TolerationOperator)[keyof typeof TolerationOperator];
+
+/** What a taint does to pods that do not tolerate it. */
+export const TaintEffect = {
+    NoSchedule: "NoSchedule",
+    PreferNoSchedule: "PreferNoSchedule",
+    NoExecute: "NoExecute",
+} as const;
+export type TaintEffect = (typeof TaintEffect)[keyof typeof TaintEffect];
+
 /** A taint a pod tolerates (Kubernetes `Toleration`). */
 export interface Toleration {
     /** Taint key; unset with `operator: Exists` tolerates every taint. */
     key?: string;
     /** `Equal` (key and value match) or `Exists` (the key is enough). @default "Equal" */
-    operator?: "Equal" | "Exists";
+    operator?: TolerationOperator;
     /** Taint value, with `operator: Equal`. */
     value?: string;
     /** `NoSchedule`, `PreferNoSchedule` or `NoExecute`; unset tolerates every effect. */
-    effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+    effect?: TaintEffect;
     /** Seconds a `NoExecute` taint is tolerated before eviction. @default forever */
     tolerationSeconds?: number;
 }
