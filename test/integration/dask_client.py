@@ -156,8 +156,13 @@ def burst(client, tasks, timeout):
     seen = {}
 
     def note():
+        # The first moment at least k workers were there, for each k up to the
+        # count: two can join between two looks, and k=2 then is when 3 came.
         count = len(client.scheduler_info()["workers"])
-        seen.setdefault(count, round(time.time() - start, 1))
+        now = round(time.time() - start, 1)
+        seen.setdefault(count, now)
+        for k in range(1, count):
+            seen.setdefault(k, now)
 
     note()
     futures = [client.submit(squares, seed, pure=False) for seed in range(tasks)]
