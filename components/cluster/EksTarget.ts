@@ -7,7 +7,7 @@ import { throwIfInvalid } from "../common/validation";
 import { adoptionTransforms, patchForce } from "./adoption";
 import { DEFAULT_EKS_VERSION, EKS_TARGET_DEFAULTS as D, EksTargetArgs, validateEksTargetArgs } from "./eksTargetSettings";
 import { KARPENTER_NODE_CLASS, karpenter } from "./karpenter";
-import { NodeAutoscaling, SUBNET_ROLE_TAGS, internetFacing, nodePoolSpecs } from "./nodePools";
+import { NodeAutoscaling, SUBNET_ROLE_TAGS, internetFacingTransform, nodePoolSpecs } from "./nodePools";
 
 export { DEFAULT_EKS_VERSION, EksNetworkArgs, EksTargetArgs } from "./eksTargetSettings";
 
@@ -196,17 +196,7 @@ export class EksTarget extends pulumi.ComponentResource {
         this.nodeAutoscaling = pulumi.output(autoscaling);
         this.oidcProviderArn = cluster.oidcProviderArn;
         this.oidcProviderUrl = cluster.oidcProviderUrl;
-        this.transforms = [
-            ...adoptionTransforms(args),
-            ...(autoMode
-                ? [
-                      ((t) => {
-                          const props = internetFacing(t.type, t.props as Parameters<typeof internetFacing>[1]);
-                          return props === undefined ? undefined : { props, opts: t.opts };
-                      }) as pulumi.ResourceTransform,
-                  ]
-                : []),
-        ];
+        this.transforms = [...adoptionTransforms(args), ...(autoMode ? [internetFacingTransform] : [])];
         this.registerOutputs({
             kubeconfig: this.kubeconfig,
             clusterName: this.clusterName,

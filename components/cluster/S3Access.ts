@@ -4,7 +4,7 @@ import { z } from "zod";
 import { schemaIssues } from "../common/settings";
 import { ArgIssue, IssueList, throwIfInvalid } from "../common/validation";
 import { BucketAccess, eksTargetSettings } from "./eksTargetSettings";
-import { POD_IDENTITY_TRUST } from "./karpenter";
+import { POD_IDENTITY_TRUST } from "./podIdentity";
 
 export { BucketAccess } from "./eksTargetSettings";
 

@@ -9,6 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { ChartSource, chartLocation } from "../common/chartSource";
 import { KARPENTER_CHART_VERSION } from "./eksTargetSettings";
+import { POD_IDENTITY_TRUST } from "./podIdentity";
 
 /**
  * The Karpenter chart: 1.11.1 supports Kubernetes 1.29 to 1.35 (the default
@@ -182,12 +183,6 @@ export function karpenterControllerPolicy(clusterArn: string, clusterName: strin
     ];
     return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
-
-/** Trust for EKS Pod Identity: the agent assumes the role for a bound ServiceAccount. */
-export const POD_IDENTITY_TRUST = JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
-});
 
 /** Creates Karpenter and its node class; returns what the node pools wait for. */
 export function karpenter(name: string, input: KarpenterInput, parent: pulumi.Resource): { nodeClass: k8s.apiextensions.CustomResource } {

@@ -11,6 +11,8 @@
  * - `dask-workers`: Spot or on-demand (`workerCapacity`), tainted so only
  *   the workers land there, one node disrupted at a time.
  */
+import type * as pulumi from "@pulumi/pulumi";
+import { withAnnotation } from "../common/annotations";
 import type { PodPlacement, Toleration } from "../dask/podPlacement";
 
 /** Node pool names (NodePool objects and the `karpenter.sh/nodepool` node label). */
@@ -141,12 +143,15 @@ export const LOAD_BALANCER_SCHEME = "service.beta.kubernetes.io/aws-load-balance
  */
 export const SUBNET_ROLE_TAGS = { public: "kubernetes.io/role/elb", private: "kubernetes.io/role/internal-elb" } as const;
 
-type ServiceProps = { spec?: { type?: string }; metadata?: { annotations?: Record<string, unknown> } };
-
-/** A `LoadBalancer` Service's props with an internet-facing scheme, unless it names one; undefined for anything else. */
-export function internetFacing(type: string, props: ServiceProps): ServiceProps | undefined {
-    if (type !== "kubernetes:core/v1:Service" || props.spec?.type !== "LoadBalancer" || props.metadata?.annotations?.[LOAD_BALANCER_SCHEME] !== undefined) {
+/** Makes `LoadBalancer` Services internet-facing, unless they name a scheme (Auto Mode's load balancing). */
+export const internetFacingTransform: pulumi.ResourceTransform = (args) => {
+    const props = args.props as { spec?: { type?: string }; metadata?: { annotations?: Record<string, unknown> } };
+    if (
+        args.type !== "kubernetes:core/v1:Service" ||
+        props.spec?.type !== "LoadBalancer" ||
+        props.metadata?.annotations?.[LOAD_BALANCER_SCHEME] !== undefined
+    ) {
         return undefined;
     }
-    return { ...props, metadata: { ...props.metadata, annotations: { ...props.metadata?.annotations, [LOAD_BALANCER_SCHEME]: "internet-facing" } } };
-}
+    return { props: withAnnotation(props, LOAD_BALANCER_SCHEME, "internet-facing"), opts: args.opts };
+};
