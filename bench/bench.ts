@@ -10,11 +10,15 @@
  *      change (`dask.workers.threads`), against `helm upgrade --dry-run`
  *      without and with the matching `--set`; and Pulumi's own floors, the
  *      no-op preview of an empty program and of a one-ConfigMap program
- *      (bench/floors/), read against the same dry-run;
- *   3. program start-up: the no-op preview transpile-only (the project's
- *      default, tsconfig noCheck) vs ts-node type checking on every run.
+ *      (bench/floors/), read against the same dry-run, and the one-ConfigMap
+ *      program started as this program is (startup/register.js);
+ *   3. program start-up: this program started through startup/register.js vs
+ *      the SDK's default ts-node start (bench/ts-node-start/: the same program,
+ *      stack and state), with warm caches and with none (a fresh CI runner).
  * Usage: npm run bench [-- RUNS]   (writes bench/RESULTS.md)
  */
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import {
     CHARTS,
@@ -37,6 +41,8 @@ const STACK = "it-bench";
 const FLOOR_STACK = "it-bench-floor";
 const DASK_CHART = path.join(CHARTS, "dask-2024.1.1.tgz");
 const FLOORS = path.join(REPO, "bench", "floors");
+/** A project whose program is this one, started by the SDK's default ts-node start. */
+const TS_NODE_START = path.join(REPO, "bench", "ts-node-start");
 const NODEPORTS = ["--set", "scheduler.serviceType=NodePort", "--set", "jupyter.serviceType=NodePort"];
 /** The one-key change of the previews: `dask.workers.threads`, and the chart value it sets. */
 const THREADS = 2;
@@ -177,12 +183,19 @@ async function main(): Promise<void> {
     const kubeconfigPath = config["daskk8s:kubeconfig"].kubeconfigPath as string;
     const empty = await floor("empty", {});
     const configMap = await floor("configmap", { kubeconfigPath });
+    const configMapStartup = await floor("configmap-startup", { kubeconfigPath });
+    // The ts-node side reads the same stack (project name, stack name, state)
+    // from its own directory, so it needs the stack's config file there too.
+    const tsNodeConfig = path.join(TS_NODE_START, `Pulumi.${STACK}.yaml`);
+    fs.copyFileSync(path.join(REPO, `Pulumi.${STACK}.yaml`), tsNodeConfig);
+    const tsNodeStart = pulumiOn(STACK, TS_NODE_START);
+    let emptyCache = "";
     const changed = structuredClone(config);
     changed["daskk8s:dask"].workers = { ...changed["daskk8s:dask"].workers, threads: THREADS };
     const changes = new Set<string>();
-    // ts-node keeps compiled files in a temp cache; a fresh CI runner (where PR
-    // previews run) has none, so the start-up sides run without it.
-    const cold = { TS_NODE_CACHE: "false" };
+    // A fresh CI runner (where PR previews run) has neither startup/register.js's
+    // cache nor ts-node's.
+    const tsNodeCold = { TS_NODE_CACHE: "false" };
     const previews = await alternate("previews", [
         { label: "no-op", action: () => pulumi(["preview", "--expect-no-changes"]) },
         {
@@ -193,16 +206,22 @@ async function main(): Promise<void> {
         },
         { label: "empty program", action: empty.preview },
         { label: "ConfigMap program", action: configMap.preview },
+        { label: "ConfigMap program, started like this one", action: configMapStartup.preview },
         { label: "helm dry-run", action: () => helm("upgrade", ...HELM_RELEASE, "--dry-run", ...NODEPORTS) },
         {
             label: "helm dry-run, one value",
             action: () => helm("upgrade", ...HELM_RELEASE, "--dry-run", ...NODEPORTS, "--set", `worker.threads_per_worker=${THREADS}`),
         },
-        // The project default (tsconfig noCheck) is transpile-only; the env var
-        // turns ts-node's type check back on for the comparison.
-        { label: "cold, type-checked", action: () => pulumi(["preview", "--expect-no-changes"], { ...cold, PULUMI_NODEJS_TRANSPILE_ONLY: "false" }) },
-        { label: "cold, transpile-only", action: () => pulumi(["preview", "--expect-no-changes"], cold) },
+        { label: "ts-node start", action: () => tsNodeStart(["preview", "--expect-no-changes"]) },
+        {
+            label: "empty cache",
+            before: async () => (emptyCache = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-ts-cache-"))),
+            action: () => pulumi(["preview", "--expect-no-changes"], { DASKK8S_TS_CACHE: emptyCache }),
+            after: async () => fs.rmSync(emptyCache, { recursive: true, force: true }),
+        },
+        { label: "ts-node start, no cache", action: () => tsNodeStart(["preview", "--expect-no-changes"], tsNodeCold) },
     ]);
+    fs.rmSync(tsNodeConfig);
     const dryRun = "`helm upgrade --dry-run`";
     rows.push(
         { what: "no-op change", ours: "`pulumi preview`", theirs: dryRun, oursTimes: previews["no-op"], theirsTimes: previews["helm dry-run"] },
@@ -228,18 +247,32 @@ async function main(): Promise<void> {
             theirsTimes: previews["helm dry-run"],
         },
         {
-            what: "this program above the Kubernetes floor",
+            what: "floor: one ConfigMap, started as this program is (startup/register.js)",
+            ours: "no-op `pulumi preview`",
+            theirs: dryRun,
+            oursTimes: previews["ConfigMap program, started like this one"],
+            theirsTimes: previews["helm dry-run"],
+        },
+        {
+            what: "this program above the Kubernetes floor (both started the same way)",
             ours: "no-op `pulumi preview`",
             theirs: "the one-ConfigMap program's",
             oursTimes: previews["no-op"],
-            theirsTimes: previews["ConfigMap program"],
+            theirsTimes: previews["ConfigMap program, started like this one"],
         },
         {
-            what: "program start-up (no ts-node cache, as on a fresh CI runner)",
-            ours: "no-op preview, transpile-only",
-            theirs: "no-op preview, type-checked by ts-node",
-            oursTimes: previews["cold, transpile-only"],
-            theirsTimes: previews["cold, type-checked"],
+            what: "program start-up, warm caches (a developer's machine)",
+            ours: "no-op preview, startup/register.js",
+            theirs: "no-op preview, the SDK's ts-node start",
+            oursTimes: previews["no-op"],
+            theirsTimes: previews["ts-node start"],
+        },
+        {
+            what: "program start-up, no caches (a fresh CI runner)",
+            ours: "no-op preview, startup/register.js, empty cache",
+            theirs: "no-op preview, ts-node start, `TS_NODE_CACHE=false`",
+            oursTimes: previews["empty cache"],
+            theirsTimes: previews["ts-node start, no cache"],
         },
     );
 
@@ -247,6 +280,7 @@ async function main(): Promise<void> {
     await kubectl("delete", "namespace", "dask-helm", "--ignore-not-found");
     await empty.remove();
     await configMap.remove();
+    await configMapStartup.remove();
     await destroy();
     await removeStack(STACK);
     writeResults(rows, [...changes].sort());
@@ -268,7 +302,8 @@ function writeResults(rows: Row[], oneKeyChanges: string[]): void {
         `Measured by \`npm run bench -- ${RUNS}\` on ${new Date().toISOString().slice(0, 10)}: ${RUNS} alternating runs of each side on the local kwok`,
         "control plane (2 cores). Ratio = ours / compared; below 1 means ours is faster. Pods are simulated by kwok, so",
         '"ready" means the API objects are ready, not that Dask started; image pulls are not part of either side.',
-        "The floors are what Pulumi itself costs here, so each preview ratio can be read against them.",
+        "The floors are what Pulumi itself costs here, so each preview ratio can be read against them: TypeScript programs",
+        "started the SDK's default way (ts-node), and the one-ConfigMap program started as this program is (startup/register.js).",
         "",
         table,
         "",

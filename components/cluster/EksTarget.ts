@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as eks from "@pulumi/eks";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../common/kubernetes";
 import { throwIfInvalid } from "../common/validation";
 import { adoptionTransforms, patchForce } from "./adoption";
 import { DEFAULT_EKS_VERSION, EKS_TARGET_DEFAULTS as D, EksTargetArgs, validateEksTargetArgs } from "./eksTargetSettings";

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../common/kubernetes";
 import { parse } from "yaml";
 import { ArgIssue, IssueList, throwIfInvalid } from "../common/validation";
 import { z } from "zod";

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../common/kubernetes";
 import { ChartSource, chartLocation } from "../common/chartSource";
 import { KARPENTER_CHART_VERSION } from "./eksTargetSettings";
 import { POD_IDENTITY_TRUST } from "./podIdentity";

@@ -1,5 +1,5 @@
 import * as fs from "fs";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./kubernetes";
 import { anyText, group, matching } from "./settings";
 import { IssueList } from "./validation";
 

@@ -6,7 +6,7 @@
  * removing one deletes the other's.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "./kubernetes";
 import { ArgIssue } from "./validation";
 
 // One registry per Pulumi run (the engine's resource monitor; a test's mocks

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../common/kubernetes";
 
 /** Kubernetes Service type of a Dask or Jupyter Service. */
 export const ServiceType = {

@@ -3,7 +3,7 @@
  * workers' own ServiceAccount and their PodDisruptionBudget.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../common/kubernetes";
 
 /**
  * The workers' ServiceAccount, when one is named. It mounts no Kubernetes

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../common/kubernetes";
 import { z } from "zod";
 import { ChartSource, chartLocation, chartSourceSettings, checkChartSource } from "../common/chartSource";
 import { chartValues, flag, matching, oneOf, schemaIssues } from "../common/settings";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
+import * as k8s from "../common/kubernetes";
 import { z } from "zod";
 import { ArgIssue, IssueList, SET, known, throwIfInvalid } from "../common/validation";
 import { group, oneOf, schemaIssues, wholeNumber } from "../common/settings";
