@@ -21,7 +21,7 @@ const path = require("path");
 const Module = require("module");
 
 /** Bump when what this file emits changes, so older cache entries are not used. */
-const FORMAT = 1;
+const FORMAT = 2;
 const ROOT = path.resolve(__dirname, "..");
 const TSCONFIG = path.join(ROOT, "tsconfig.json");
 const CACHE = process.env.DASKK8S_TS_CACHE || path.join(ROOT, "node_modules", ".cache", "daskk8s-ts");
@@ -76,8 +76,12 @@ function options() {
         if (read.error) {
             throw new Error(`${TSCONFIG}: ${ts.flattenDiagnosticMessageText(read.error.messageText, "\n")}`);
         }
+        // Emitted as if beside its .ts file (no outDir/rootDir), so the map
+        // names the file itself: the mapper resolves it against the .ts
+        // file's folder, and an outDir-relative name lost or doubled folders.
+        const { outDir, rootDir, outFile, sourceRoot, mapRoot, ...parsed } = ts.parseJsonConfigFileContent(read.config, ts.sys, ROOT).options;
         compilerOptions = {
-            ...ts.parseJsonConfigFileContent(read.config, ts.sys, ROOT).options,
+            ...parsed,
             noEmit: false,
             declaration: false,
             sourceMap: false,

@@ -105,12 +105,17 @@ describe("startup/register.js: how Pulumi starts the program", () => {
         );
     });
 
-    it("maps stack traces to the .ts lines, from the cache too", async () => {
-        const file = path.join(work, "thrower.ts");
-        fs.writeFileSync(file, 'type Unused = { a: number };\n\nexport function fail(): string {\n    return new Error("where").stack ?? "";\n}\n');
-        const script = report(`require(${JSON.stringify(file)}).fail().split("\\n")[1].trim()`);
-        for (let i = 0; i < 2; i++) {
-            assert.equal((await started(script)).value, `at Object.fail (${file}:4:12)`);
+    it("maps stack traces to the .ts file and line, in any folder, from the cache too", async () => {
+        // Folders at other depths than the repository's: a map naming the
+        // file relative to an output folder resolved to a wrong path there.
+        for (const dir of [work, path.join(work, "nested", "deeper")]) {
+            fs.mkdirSync(dir, { recursive: true });
+            const file = path.join(dir, "thrower.ts");
+            fs.writeFileSync(file, 'type Unused = { a: number };\n\nexport function fail(): string {\n    return new Error("where").stack ?? "";\n}\n');
+            const script = report(`require(${JSON.stringify(file)}).fail().split("\\n")[1].trim()`);
+            for (let i = 0; i < 2; i++) {
+                assert.equal((await started(script)).value, `at Object.fail (${file}:4:12)`);
+            }
         }
     });
 });
