@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import {
@@ -347,6 +348,106 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
             3000,
         );
         assert.equal(again.module_version, PIP_VERSION);
+    });
+
+    it("places workers by dask.workers.placement alone; a drain takes one at a time, each retiring first", async () => {
+        // The chart values no longer keep the workers on the (tainted) real
+        // node: only the placement setting does. Without it, they would go
+        // to the fake nodes and never reach the scheduler.
+        const settings = config["daskk8s:dask"];
+        const toleration = settings.values.worker.tolerations[0];
+        delete settings.values.worker.nodeSelector;
+        delete settings.values.worker.tolerations;
+        settings.workers = {
+            ...settings.workers,
+            placement: { nodeSelector: { "daskk8s.io/node": "real" }, tolerations: [toleration], annotations: { "daskk8s.test/placed": "by-placement" } },
+            maxUnavailable: 1,
+        };
+        stack = await stackWithConfig(STACK, config);
+        await up();
+        const budget = await kubectlJson("-n", NS, "get", "poddisruptionbudget", "dask-worker");
+        assert.equal(budget.spec.maxUnavailable, 1);
+        const placed = await waitFor(
+            "every worker re-created by the placement, ready on the real node, none terminating, and the budget allowing one disruption",
+            async () => {
+                const all = (await kubectlJson("-n", NS, "get", "pods", "-l", "release=dask,component=worker")).items;
+                const expected = (await workerReplicas()) + 1; // the main workers and the group's one
+                const settled =
+                    all.length === expected &&
+                    all.every(
+                        (p: any) =>
+                            !p.metadata.deletionTimestamp &&
+                            p.metadata.annotations?.["daskk8s.test/placed"] === "by-placement" &&
+                            p.spec.nodeName === "real-node" &&
+                            (p.status.containerStatuses ?? []).every((c: any) => c.ready),
+                    );
+                const status = (await kubectlJson("-n", NS, "get", "poddisruptionbudget", "dask-worker")).status;
+                return settled && status.disruptionsAllowed === 1 ? all : undefined;
+            },
+            300_000,
+            3000,
+        );
+        assert.ok(placed.length >= 2, `${placed.length} workers: a drain needs two`);
+        for (const pod of placed) {
+            assert.deepEqual(pod.spec.nodeSelector, { "daskk8s.io/node": "real" });
+            assert.ok(pod.spec.tolerations.some((t: any) => t.key === toleration.key && t.effect === "NoSchedule"));
+        }
+        // A ready pod may still be installing packages: a worker not yet at
+        // the scheduler has nothing to retire.
+        await waitFor(
+            "every placed worker at the scheduler",
+            async () => {
+                const hosts = (Object.values(await dask("2026.7.1", "workers", PIP_PACKAGE)) as any[]).map((w) => w.host);
+                return placed.every((p: any) => hosts.includes(p.metadata.name)) ? true : undefined;
+            },
+            180_000,
+            3000,
+        );
+        const result = await dask("2026.7.1", "compute");
+        assert.equal(result.array_sum_of_squares, result.array_expected);
+
+        // A drain evicts through the API, which asks the budget.
+        const body = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-evict-")), "eviction.json");
+        const evict = async (pod: string): Promise<string> => {
+            fs.writeFileSync(body, JSON.stringify({ apiVersion: "policy/v1", kind: "Eviction", metadata: { name: pod, namespace: NS } }));
+            try {
+                await kubectl("create", "--raw", `/api/v1/namespaces/${NS}/pods/${pod}/eviction`, "-f", body);
+                return "evicted";
+            } catch (err) {
+                return (err as Error).message;
+            }
+        };
+        const [first, second] = placed;
+        assert.equal(await evict(first.metadata.name), "evicted");
+        assert.match(await evict(second.metadata.name), /TooManyRequests|disruption budget/, "the budget refuses a second worker while the first is away");
+        const retired = (pod: any) => new RegExp(`Retiring worker tcp://${pod.status.podIP.replace(/\./g, "\\.")}:`);
+        await waitFor(
+            "the first worker retired through the scheduler",
+            async () => (retired(first).test(await kubectl("-n", NS, "logs", "deployment/dask-scheduler")) ? true : undefined),
+            180_000,
+        );
+        // Once its replacement is ready, the budget lets the next one go.
+        await waitFor(
+            "the budget to let the second worker go",
+            async () => ((await evict(second.metadata.name)) === "evicted" ? true : undefined),
+            300_000,
+            3000,
+        );
+        await waitFor(
+            "the second worker retired through the scheduler",
+            async () => (retired(second).test(await kubectl("-n", NS, "logs", "deployment/dask-scheduler")) ? true : undefined),
+            180_000,
+        );
+        await waitFor(
+            "the workers back at the scheduler",
+            async () => {
+                const ws = Object.values(await dask("2026.7.1", "workers", PIP_PACKAGE)) as any[];
+                const gone = [first.metadata.name, second.metadata.name];
+                return ws.length >= 2 && ws.every((w) => !gone.includes(w.host)) ? ws : undefined;
+            },
+            300_000,
+            3000,
+        );
     });
 
     it("destroys everything: no objects, no pods, no containers left on the node", async () => {
