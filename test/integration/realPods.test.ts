@@ -350,7 +350,7 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         assert.equal(again.module_version, PIP_VERSION);
     });
 
-    it("places workers by dask.workers.placement alone; a drain takes one at a time, each retiring first", async () => {
+    it("places workers by dask.workers.placement alone; a drain takes one at a time, each retiring first", async (t) => {
         // The chart values no longer keep the workers on the (tainted) real
         // node: only the placement setting does. Without it, they would go
         // to the fake nodes and never reach the scheduler.
@@ -407,7 +407,9 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         assert.equal(result.array_sum_of_squares, result.array_expected);
 
         // A drain evicts through the API, which asks the budget.
-        const body = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-evict-")), "eviction.json");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "daskk8s-evict-"));
+        t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+        const body = path.join(dir, "eviction.json");
         const evict = async (pod: string): Promise<string> => {
             fs.writeFileSync(body, JSON.stringify({ apiVersion: "policy/v1", kind: "Eviction", metadata: { name: pod, namespace: NS } }));
             try {
