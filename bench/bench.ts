@@ -220,8 +220,7 @@ async function main(): Promise<void> {
             after: async () => fs.rmSync(emptyCache, { recursive: true, force: true }),
         },
         { label: "ts-node start, no cache", action: () => tsNodeStart(["preview", "--expect-no-changes"], tsNodeCold) },
-    ]);
-    fs.rmSync(tsNodeConfig);
+    ]).finally(() => fs.rmSync(tsNodeConfig, { force: true }));
     const dryRun = "`helm upgrade --dry-run`";
     rows.push(
         { what: "no-op change", ours: "`pulumi preview`", theirs: dryRun, oursTimes: previews["no-op"], theirsTimes: previews["helm dry-run"] },

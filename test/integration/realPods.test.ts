@@ -422,12 +422,16 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
         const [first, second] = placed;
         assert.equal(await evict(first.metadata.name), "evicted");
         assert.match(await evict(second.metadata.name), /TooManyRequests|disruption budget/, "the budget refuses a second worker while the first is away");
-        const retired = (pod: any) => new RegExp(`Retiring worker tcp://${pod.status.podIP.replace(/\./g, "\\.")}:`);
-        await waitFor(
-            "the first worker retired through the scheduler",
-            async () => (retired(first).test(await kubectl("-n", NS, "logs", "deployment/dask-scheduler")) ? true : undefined),
-            180_000,
-        );
+        const retired = (pod: any, which: string) =>
+            waitFor(
+                `the ${which} worker retired through the scheduler`,
+                async () => {
+                    const log = await kubectl("-n", NS, "logs", "deployment/dask-scheduler");
+                    return new RegExp(`Retiring worker tcp://${pod.status.podIP.replace(/\./g, "\\.")}:`).test(log) ? true : undefined;
+                },
+                180_000,
+            );
+        await retired(first, "first");
         // Once its replacement is ready, the budget lets the next one go.
         await waitFor(
             "the budget to let the second worker go",
@@ -435,11 +439,7 @@ describe("Dask on real pods (the real node)", { timeout: 30 * 60_000 }, () => {
             300_000,
             3000,
         );
-        await waitFor(
-            "the second worker retired through the scheduler",
-            async () => (retired(second).test(await kubectl("-n", NS, "logs", "deployment/dask-scheduler")) ? true : undefined),
-            180_000,
-        );
+        await retired(second, "second");
         await waitFor(
             "the workers back at the scheduler",
             async () => {
